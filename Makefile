@@ -1,0 +1,63 @@
+# Bunri — one target per verb. Everything installs into the project (.tools, .venv,
+# router/node_modules); nothing is installed system-wide.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/venv/bin/uv
+VENV := .venv
+BUNRI := $(VENV)/bin/bunri
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+.PHONY: help setup dev test lint format schema schema-check compose migrate import-sites clean
+
+help:
+	@echo "make dev      install what is missing, then run the whole stack (Ctrl-C stops it)"
+	@echo "make test     install what is missing, then run every test"
+	@echo "make lint     ruff check + format check"
+	@echo "make schema   export every subgraph SDL and compose router/supergraph.graphql"
+	@echo "make migrate  create roles/schemas, migrate and load reference data"
+	@echo "make import-sites FILE=path.csv   import KECO-format drop-off sites"
+
+setup: $(VENV)/.installed router/node_modules/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools/venv
+	.tools/venv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml shared/pyproject.toml devstack/pyproject.toml $(wildcard subgraphs/*/pyproject.toml)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+router/node_modules/.installed: router/package-lock.json router/package.json
+	cd router && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+dev: setup
+	$(BUNRI) dev
+
+test: setup
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: setup
+	$(BUNRI) export-schema
+	$(BUNRI) compose
+
+compose: setup
+	$(BUNRI) compose
+
+migrate: setup
+	$(BUNRI) prepare
+
+import-sites: setup
+	@test -n "$(FILE)" || (echo "usage: make import-sites FILE=path/to/sites.csv" && exit 2)
+	$(BUNRI) import-sites "$(FILE)"
+
+clean:
+	rm -rf .venv .tools router/node_modules

@@ -1,0 +1,1 @@
+"""Bunri's local stack: embedded servers, database bootstrap, schema export, supervisor."""

@@ -1,0 +1,147 @@
+"""The processes of a running Bunri: five subgraphs, their workers and the gateway.
+
+Shared by `bunri dev` (under honcho) and the supergraph tests (as plain subprocesses),
+so what the tests run is what a developer runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack import database
+from devstack.embedded import Servers
+from devstack.paths import ROUTER_DIR
+from devstack.subgraphs import Subgraph
+
+# Local roles authenticate by trust on the embedded server; deployments set real ones.
+DEFAULT_ROLE_PASSWORD = "bunri-dev"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    health_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """Everything needed to run Bunri against one database on one pair of servers."""
+
+    servers: Servers
+    database: str
+    subgraphs: list[Subgraph]
+    gateway_port: int = 4000
+    role_password: str = DEFAULT_ROLE_PASSWORD
+
+    def role_url(self, subgraph: Subgraph) -> str:
+        return database.role_url(
+            self.servers.database_url,
+            role=subgraph.role,
+            password=self.role_password,
+            database=self.database,
+        )
+
+    def prepare(self, *, fresh: bool = False) -> list[str]:
+        """Create database, roles and schemas; migrate; load reference data."""
+        database.ensure_database(self.servers.database_url, self.database, fresh=fresh)
+        database.bootstrap(
+            self.servers.database_url,
+            database=self.database,
+            subgraphs=self.subgraphs,
+            password=self.role_password,
+        )
+        reports = []
+        for subgraph in self.subgraphs:
+            database.migrate(subgraph, self.role_url(subgraph))
+            report = database.seed(subgraph, self.role_url(subgraph))
+            if report:
+                reports.append(f"{subgraph.name}: {report}")
+        return reports
+
+    def subgraph_env(self, subgraph: Subgraph) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.role_url(subgraph),
+            "REDIS_URL": self.servers.redis_url,
+        }
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}/graphql"
+
+    def processes(self, *, supergraph: Path, python: str = sys.executable) -> list[ProcessSpec]:
+        specs: list[ProcessSpec] = []
+        for subgraph in self.subgraphs:
+            env = self.subgraph_env(subgraph)
+            specs.append(
+                ProcessSpec(
+                    name=subgraph.name,
+                    argv=[
+                        python,
+                        "-m",
+                        "uvicorn",
+                        subgraph.app,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(subgraph.port),
+                        "--no-access-log",
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                    health_url=f"http://127.0.0.1:{subgraph.port}/ready",
+                )
+            )
+            if subgraph.has_worker:
+                specs.append(
+                    ProcessSpec(
+                        name=f"{subgraph.name}-worker",
+                        argv=[
+                            python,
+                            "-m",
+                            "dramatiq",
+                            f"{subgraph.name}.tasks",
+                            "--processes",
+                            "1",
+                            "--threads",
+                            "4",
+                        ],
+                        env=env,
+                    )
+                )
+        specs.append(self.gateway_process(supergraph))
+        return specs
+
+    def gateway_process(self, supergraph: Path) -> ProcessSpec:
+        env = {
+            "BUNRI_SUPERGRAPH": str(supergraph),
+            **{
+                f"BUNRI_SUBGRAPH_URL_{subgraph.name.upper()}": subgraph.local_url()
+                for subgraph in self.subgraphs
+            },
+        }
+        return ProcessSpec(
+            name="gateway",
+            argv=[
+                str(ROUTER_DIR / "node_modules" / ".bin" / "hive-gateway"),
+                "supergraph",
+                str(supergraph),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.gateway_port),
+            ],
+            env=env,
+            cwd=ROUTER_DIR,
+            health_url=f"http://127.0.0.1:{self.gateway_port}/readiness",
+        )
+
+
+def process_env(spec: ProcessSpec) -> dict[str, str]:
+    return {**os.environ, **spec.env}

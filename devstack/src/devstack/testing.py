@@ -1,0 +1,147 @@
+"""Pytest plugin: the real stack for tests (servers, database, processes, gateway).
+
+Loaded from the repo's conftest.py. Session-scoped: one fresh database per run, the five
+subgraphs, their workers and the gateway started once as real processes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack.embedded import Servers, free_port, free_port_block, local_servers
+from devstack.paths import SUPERGRAPH_SDL, data_dir
+from devstack.stack import ProcessSpec, Stack, process_env
+from devstack.subgraphs import Subgraph, load_subgraphs
+
+TEST_DATABASE = os.environ.get("BUNRI_TEST_DB_NAME", "bunri_test")
+
+
+class RunningProcess:
+    def __init__(self, spec: ProcessSpec, log_dir: Path) -> None:
+        self.spec = spec
+        self.log_path = log_dir / f"{spec.name}.log"
+        self._log = self.log_path.open("wb")
+        self.popen = subprocess.Popen(
+            spec.argv,
+            env=process_env(spec),
+            cwd=spec.cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log_tail(self, size: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-size:]
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        if self.spec.health_url is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.spec.name} exited:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.spec.health_url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.spec.name} not healthy in {timeout}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._log.close()
+
+
+class RunningStack:
+    """The stack under test: addresses of every part, and its processes."""
+
+    def __init__(self, stack: Stack, processes: dict[str, RunningProcess]) -> None:
+        self.stack = stack
+        self.processes = processes
+
+    def subgraph(self, name: str) -> Subgraph:
+        return next(s for s in self.stack.subgraphs if s.name == name)
+
+    def subgraph_url(self, name: str) -> str:
+        return self.subgraph(name).local_url()
+
+    def metrics_url(self, name: str) -> str:
+        return self.subgraph_url(name).removesuffix("/graphql") + "/metrics"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.stack.gateway_url
+
+    def role_url(self, name: str) -> str:
+        return self.stack.role_url(self.subgraph(name))
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    root = data_dir() / "test"
+    with local_servers(root, pg_port=free_port(), redis_port=free_port()) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Servers) -> Stack:
+    base = free_port_block(8)
+    subgraphs = load_subgraphs(base_port=base)
+    prepared = Stack(
+        servers=servers, database=TEST_DATABASE, subgraphs=subgraphs, gateway_port=base + 7
+    )
+    prepared.prepare(fresh=True)
+    return prepared
+
+
+@pytest.fixture(scope="session")
+def running(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    log_dir = tmp_path_factory.mktemp("process-logs")
+    started: dict[str, RunningProcess] = {}
+    try:
+        for spec in stack.processes(supergraph=SUPERGRAPH_SDL):
+            started[spec.name] = RunningProcess(spec, log_dir)
+        for process in started.values():
+            process.wait_healthy()
+        yield RunningStack(stack, started)
+    finally:
+        for process in reversed(list(started.values())):
+            process.stop()
+
+
+def graphql(
+    url: str, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+) -> dict[str, Any]:
+    """POST a GraphQL operation; return the whole response body (data and errors)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=30
+    )
+    assert response.headers.get("content-type", "").startswith(
+        ("application/json", "application/graphql-response+json")
+    ), response.text
+    return response.json()
+
+
+def statement_count(metrics_url: str, service: str) -> float:
+    text = httpx.get(metrics_url, timeout=5).text
+    prefix = f'bunri_db_statements_total{{service="{service}"}} '
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line.removeprefix(prefix))
+    return 0.0

@@ -1,0 +1,90 @@
+"""The FastAPI app factory every subgraph uses: /graphql, /health, /ready, /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import strawberry
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import HTTPConnection
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from bunri_shared.context import RequestContext
+from bunri_shared.logging import configure_logging
+from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
+from bunri_shared.resources import Resources
+from bunri_shared.settings import ServiceSettings
+
+ContextGetter = Callable[[HTTPConnection], Awaitable[RequestContext]]
+Hook = Callable[[Resources], Awaitable[None]]
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    schema: strawberry.federation.Schema,
+    context_class: type[RequestContext] = RequestContext,
+    router_class: type[GraphQLRouter[Any, Any]] = GraphQLRouter,
+    on_startup: Hook | None = None,
+    on_shutdown: Hook | None = None,
+) -> FastAPI:
+    configure_logging(
+        service=settings.service_name, level=settings.log_level, json=settings.log_json
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = Resources.open(settings)
+        app.state.resources = resources
+        if on_startup:
+            await on_startup(resources)
+        try:
+            yield
+        finally:
+            if on_shutdown:
+                await on_shutdown(resources)
+            await resources.close()
+
+    app = FastAPI(title=f"bunri-{settings.service_name}", lifespan=lifespan, docs_url=None)
+
+    async def get_context(connection: HTTPConnection) -> RequestContext:
+        return await context_class.build(connection)
+
+    graphql = router_class(
+        schema,
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        # Only graphql-transport-ws: the legacy protocol had an auth bypass (CVE-2026-35523).
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.ws_allowed_origins,
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        checks = await app.state.resources.check()
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    if settings.gateway_secret is not None:
+        app.add_middleware(
+            GatewaySecretMiddleware, secret=settings.gateway_secret.get_secret_value()
+        )
+    app.add_middleware(RequestIdMiddleware)
+    return app

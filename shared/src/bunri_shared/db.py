@@ -1,0 +1,69 @@
+"""Database access for one subgraph: its own role, its own schema, nothing else."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from bunri_shared.metrics import DB_STATEMENTS
+
+# Shared extension functions (pg_trgm, cube, earthdistance) live in this schema.
+EXTENSIONS_SCHEMA = "extensions"
+
+# Stable constraint names make migrations reviewable and revertible.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def with_driver(url: str, driver: str) -> URL:
+    """`postgresql://…` (what operators write) → the same URL for a given driver."""
+    parsed = make_url(url)
+    return parsed.set(drivername=f"postgresql+{driver}")
+
+
+def search_path(schema: str) -> str:
+    return f"{schema},{EXTENSIONS_SCHEMA}"
+
+
+def create_engine(
+    database_url: str, *, schema: str, pool_size: int = 10, max_overflow: int = 10
+) -> AsyncEngine:
+    engine = create_async_engine(
+        with_driver(database_url, "asyncpg"),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args={
+            "server_settings": {"search_path": search_path(schema), "application_name": schema}
+        },
+    )
+    count_statements(engine.sync_engine, service=schema)
+    return engine
+
+
+def count_statements(engine: Engine, *, service: str) -> None:
+    """Count every SQL statement sent, so batching is observable in `/metrics`."""
+    counter = DB_STATEMENTS.labels(service=service)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args: object) -> None:
+        counter.inc()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

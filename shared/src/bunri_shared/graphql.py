@@ -1,0 +1,113 @@
+"""The federation schema every subgraph builds, with Bunri's standard extensions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import strawberry
+from graphql.error import GraphQLError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from bunri_shared.errors import BunriError, ErrorCode
+
+# @theguild/federation-composition 0.27 rejects Strawberry's default (2.11); every
+# subgraph must declare the same version.
+FEDERATION_VERSION = "2.9"
+
+log = logging.getLogger(__name__)
+
+
+class GraphQLLimits(BaseSettings):
+    """Per-operation limits; read at import so `strawberry export-schema` needs no database."""
+
+    model_config = SettingsConfigDict(env_prefix="BUNRI_GRAPHQL_", extra="ignore")
+
+    max_depth: int = 12
+    max_tokens: int = 3000
+    max_aliases: int = 20
+    cache_size: int = 1000
+
+
+class ContractErrors(MaskErrors):
+    """Every error leaves with a stable `extensions.code`; unexpected ones leave masked.
+
+    BunriError: shown as raised. Errors with no original exception come from parsing,
+    validation or variable coercion: their message is safe and useful. Anything else is a
+    bug: logged here with its traceback, sent as INTERNAL with a generic message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(error_message="Internal server error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._to_contract(error) for error in errors]
+
+    def _to_contract(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, BunriError):
+            return error
+        if original is None:
+            if error.extensions and "code" in error.extensions:
+                return error
+            code = (
+                ErrorCode.BAD_USER_INPUT
+                if error.message.startswith("Variable ")
+                else ErrorCode.GRAPHQL_VALIDATION_FAILED
+            )
+            return _with_code(error, error.message, code)
+        log.error("unhandled error in resolver", exc_info=original)
+        return _with_code(error, self.error_message, ErrorCode.INTERNAL)
+
+
+def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "code": code.value},
+    )
+
+
+def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
+    # Factories, not instances: Strawberry makes one per operation.
+    return [
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: ParserCache(maxsize=limits.cache_size),
+        lambda: ValidationCache(maxsize=limits.cache_size),
+        ContractErrors,
+    ]
+
+
+def federation_schema(
+    *,
+    query: type | None,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: Iterable[type] = (),
+    limits: GraphQLLimits | None = None,
+    **kwargs: Any,
+) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=standard_extensions(limits or GraphQLLimits()),
+        federation_version=FEDERATION_VERSION,
+        **kwargs,
+    )

@@ -1,0 +1,69 @@
+"""ASGI middleware: request ids and the gateway secret."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bunri_shared.request_id import REQUEST_ID_HEADER, accept_or_make, current_request_id
+
+# Probes must work without the secret; everything else must come through the gateway.
+OPEN_PATHS = frozenset({"/health", "/ready", "/metrics", "/.well-known/jwks.json"})
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = accept_or_make(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        token = current_request_id.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)
+
+
+class GatewaySecretMiddleware:
+    """Rejects requests that did not come through the gateway (constant-time compare)."""
+
+    header = "x-bunri-gateway-secret"
+
+    def __init__(self, app: ASGIApp, *, secret: str) -> None:
+        self.app = app
+        self.secret = secret.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        presented = Headers(scope=scope).get(self.header, "").encode()
+        if hmac.compare_digest(presented, self.secret):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 4403, "reason": "Forbidden"})
+            return
+        body = json.dumps(
+            {"errors": [{"message": "Forbidden", "extensions": {"code": "FORBIDDEN"}}]}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,35 @@
+"""Environment-driven settings common to every subgraph."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every subgraph process reads from its environment.
+
+    Each subgraph subclasses this and sets `service_name` (which is also its Postgres
+    schema). `DATABASE_URL` is the subgraph's OWN role URL, never an admin URL.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BUNRI_", extra="ignore", frozen=True)
+
+    service_name: str
+    database_url: str = Field(validation_alias="DATABASE_URL")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    log_level: str = "INFO"
+    log_json: bool = True
+    graphiql: bool = True
+    max_query_depth: int = 12
+    max_query_tokens: int = 3000
+    max_query_aliases: int = 20
+    # Subgraphs trust only the gateway; when set, every request must carry this secret.
+    gateway_secret: SecretStr | None = None
+    ws_allowed_origins: tuple[str, ...] = ()
+
+    @property
+    def db_schema(self) -> str:
+        return self.service_name

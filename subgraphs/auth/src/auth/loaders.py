@@ -1,0 +1,28 @@
+"""Per-request DataLoaders: one SQL statement per batch, results in key order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from auth.models import Account
+from bunri_shared.ids import parse_uuids
+from bunri_shared.loaders import in_key_order
+
+
+@dataclass
+class Loaders:
+    sessions: async_sessionmaker[AsyncSession]
+    account: DataLoader[str, Account | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.account = DataLoader(self._load_accounts)
+
+    async def _load_accounts(self, ids: Sequence[str]) -> list[Account | None]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Account).where(Account.id.in_(parse_uuids(ids))))
+        return in_key_order(ids, rows, key=lambda row: str(row.id))

@@ -1,0 +1,114 @@
+"""Import KECO-format drop-off sites: idempotent, all or nothing, every skip explained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from bunri_shared.db import search_path, with_driver
+from locations.keco import ParseResult, Site, SkippedRow, parse_file
+from locations.models import SCHEMA, DropOffPoint
+
+SOURCE = "keco"
+# Collected items map to leaf codes of the taxonomy; a filter on the parent must find
+# them too. The recycling subgraph owns the taxonomy; this is the one fact we need of it.
+RECYCLABLE_CHILDREN = frozenset(
+    {
+        "PAPER", "PAPER_PACK", "CLEAR_PET", "PLASTIC", "VINYL", "STYROFOAM",
+        "GLASS_BOTTLE", "METAL", "CLOTHING", "ELECTRONICS", "BATTERY", "LIGHTING",
+    }
+)  # fmt: skip
+COMPARED = (
+    "name", "address", "lot_address", "region", "latitude", "longitude", "kind",
+    "phone", "opening_hours", "accepted_categories", "search_categories", "unmapped_items",
+)  # fmt: skip
+
+
+@dataclass
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
+    unmapped: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.skipped)} skipped"
+        ]
+        lines += [
+            f"  skipped line {s.line} ({s.source_id or '?'}): {s.reason}" for s in self.skipped
+        ]
+        lines += [f"  unmapped item {item!r} × {n}" for item, n in sorted(self.unmapped.items())]
+        return lines
+
+
+def search_categories(codes: tuple[str, ...]) -> list[str]:
+    expanded = set(codes)
+    if expanded & RECYCLABLE_CHILDREN:
+        expanded.add("RECYCLABLE")
+    return sorted(expanded)
+
+
+def row_values(site: Site) -> dict[str, Any]:
+    return {
+        "source": SOURCE,
+        "source_id": site.source_id,
+        "name": site.name,
+        "address": site.address,
+        "lot_address": site.lot_address,
+        "region": site.region,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "kind": site.kind,
+        "phone": site.phone,
+        "opening_hours": site.opening_hours.to_json(),
+        "accepted_categories": list(site.accepted_categories),
+        "search_categories": search_categories(site.accepted_categories),
+        "unmapped_items": list(site.unmapped_items),
+    }
+
+
+def import_sites(database_url: str, path: Path) -> ImportReport:
+    """Parse first (a malformed file raises before anything is written), then one transaction."""
+    parsed: ParseResult = parse_file(path)
+    report = ImportReport(skipped=list(parsed.skipped), unmapped=dict(parsed.unmapped))
+    engine = create_engine(
+        with_driver(database_url, "psycopg"),
+        connect_args={"options": f"-csearch_path={search_path(SCHEMA)}"},
+    )
+    try:
+        with Session(engine) as session, session.begin():
+            _apply(session, parsed.sites, report)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _apply(session: Session, sites: list[Site], report: ImportReport) -> None:
+    existing = {
+        row.source_id: row
+        for row in session.scalars(select(DropOffPoint).where(DropOffPoint.source == SOURCE))
+    }
+    for site in sites:
+        values = row_values(site)
+        position = func.ll_to_earth(site.latitude, site.longitude)
+        current = existing.get(site.source_id)
+        if current is None:
+            session.execute(insert(DropOffPoint).values(**values, position=position))
+            report.inserted += 1
+        elif any(getattr(current, key) != values[key] for key in COMPARED):
+            session.execute(
+                update(DropOffPoint)
+                .where(DropOffPoint.id == current.id)
+                .values(**values, position=position, updated_at=func.now())
+            )
+            report.updated += 1
+        else:
+            report.unchanged += 1

@@ -1,0 +1,8 @@
+"""The locations subgraph's ASGI app: `uvicorn locations.main:app`."""
+
+from bunri_shared.app import create_app
+from locations.config import Settings
+from locations.context import Context
+from locations.schema import schema
+
+app = create_app(settings=Settings(), schema=schema, context_class=Context)

@@ -1,0 +1,87 @@
+"""GraphQL types of the recycling subgraph."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import strawberry
+
+from bunri_shared.i18n import Language
+from recycling.context import Context
+from recycling.models import Category
+
+Info = strawberry.Info[Context, None]
+
+
+def _text(pair: dict[str, Any], language: Language | None) -> Any:
+    return pair[(language or Language.KO).value]
+
+
+@strawberry.type(description="An item that looks like it belongs here but does not.")
+class NotAcceptedItem:
+    names: strawberry.Private[dict[str, str]]
+    goes_to_code: strawberry.Private[str | None]
+
+    @strawberry.field
+    def name(self, language: Language | None = Language.KO) -> str:
+        return _text(self.names, language)
+
+    @strawberry.field(description="The category where it does go, when one fits.")
+    async def goes_to(self, info: Info) -> WasteCategory | None:
+        if self.goes_to_code is None:
+            return None
+        row = await info.context.loaders.category.load(self.goes_to_code)
+        return WasteCategory.from_row(row) if row else None
+
+
+@strawberry.type(description="How to prepare and dispose of a category, in your language.")
+class DisposalGuide:
+    data: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def steps(self, language: Language | None = Language.KO) -> list[str]:
+        return list(_text(self.data["steps"], language))
+
+    @strawberry.field
+    def not_accepted(self) -> list[NotAcceptedItem]:
+        return [
+            NotAcceptedItem(names=rule["name"], goes_to_code=rule.get("goes_to"))
+            for rule in self.data["not_accepted"]
+        ]
+
+
+@strawberry.federation.type(
+    keys=["code"], description="A category of the Korean disposal taxonomy."
+)
+class WasteCategory:
+    code: strawberry.ID
+    row: strawberry.Private[Category]
+
+    @classmethod
+    def from_row(cls, row: Category) -> Self:
+        return cls(code=strawberry.ID(row.code), row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: strawberry.ID) -> Self | None:
+        row = await info.context.loaders.category.load(code)
+        return cls.from_row(row) if row else None
+
+    @strawberry.field
+    def name(self, language: Language | None = Language.KO) -> str:
+        return self.row.name_en if language is Language.EN else self.row.name_ko
+
+    @strawberry.field
+    async def parent(self, info: Info) -> WasteCategory | None:
+        if self.row.parent_code is None:
+            return None
+        row = await info.context.loaders.category.load(self.row.parent_code)
+        return WasteCategory.from_row(row) if row else None
+
+    @strawberry.field
+    async def children(self, info: Info) -> list[WasteCategory]:
+        rows = await info.context.loaders.children.load(self.row.code)
+        return [WasteCategory.from_row(row) for row in rows]
+
+    @strawberry.field
+    def guide(self) -> DisposalGuide | None:
+        return DisposalGuide(data=self.row.guide) if self.row.guide else None

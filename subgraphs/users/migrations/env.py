@@ -1,0 +1,4 @@
+from bunri_shared.migrations import run_migrations
+from users.models import SCHEMA, Base
+
+run_migrations(Base.metadata, schema=SCHEMA)

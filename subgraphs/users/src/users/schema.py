@@ -1,0 +1,7 @@
+"""Merges the modules of this subgraph into its federation schema."""
+
+from bunri_shared.graphql import federation_schema
+from users.queries import Query
+from users.types import User
+
+schema = federation_schema(query=Query, types=[User])

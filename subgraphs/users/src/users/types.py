@@ -1,0 +1,62 @@
+"""GraphQL types of the users subgraph."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+
+from bunri_shared.i18n import Language
+from users.context import Context
+from users.models import Profile
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class UserSettings:
+    language: Language
+    notifications_enabled: bool
+
+
+@strawberry.federation.type(keys=["id"], description="A person using Bunri.")
+class User:
+    id: strawberry.ID
+    row: strawberry.Private[Profile]
+
+    @classmethod
+    def from_row(cls, row: Profile) -> Self:
+        return cls(id=strawberry.ID(str(row.id)), row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        row = await info.context.loaders.profile.load(id)
+        return cls.from_row(row) if row else None
+
+    @strawberry.field
+    def nickname(self) -> str:
+        return self.row.nickname
+
+    @strawberry.field(description="Visible to the user themself only.")
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field
+    def avatar_url(self) -> str | None:
+        return self.row.avatar_url
+
+    @strawberry.field(description="Total of the points ledger.")
+    async def points(self, info: Info) -> int:
+        return await info.context.loaders.points.load(str(self.row.id))
+
+    @strawberry.field(description="Visible to the user themself only.")
+    def settings(self) -> UserSettings:
+        return UserSettings(
+            language=Language(self.row.language),
+            notifications_enabled=self.row.notifications_enabled,
+        )
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at

@@ -1,0 +1,5 @@
+from bunri_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "waste"
