@@ -57,8 +57,8 @@ def test_field_type_conflict_names_both_subgraphs_and_the_field(tmp_path: Path) 
     config = write_project(
         tmp_path,
         {
-            "bins": 'type Query { bin: Bin }\ntype Bin @shareable { id: ID! capacity: Int }\n',
-            "sites": 'type Query { site: Bin }\ntype Bin @shareable { id: ID! capacity: String }\n',
+            "bins": "type Query { bin: Bin }\ntype Bin @shareable { id: ID! capacity: Int }\n",
+            "sites": "type Query { site: Bin }\ntype Bin @shareable { id: ID! capacity: String }\n",
         },
     )
     out = tmp_path / "out.graphql"
@@ -95,9 +95,11 @@ def test_compatible_subgraphs_compose(tmp_path: Path) -> None:
     config = write_project(
         tmp_path,
         {
-            "users": 'type Query { me: User }\ntype User @key(fields: "id") { id: ID! name: String }\n',
+            "users": (
+                'type Query { me: User }\ntype User @key(fields: "id") { id: ID! name: String }\n'
+            ),
             "waste": (
-                'type Query { analysis: Analysis }\ntype Analysis { id: ID! owner: User }\n'
+                "type Query { analysis: Analysis }\ntype Analysis { id: ID! owner: User }\n"
                 'type User @key(fields: "id", resolvable: false) { id: ID! }\n'
             ),
         },
@@ -119,8 +121,6 @@ def test_compatible_subgraphs_compose(tmp_path: Path) -> None:
 
     # --override-url changes only the routing URL, for a local-only copy.
     local = tmp_path / "local.graphql"
-    overridden = compose(
-        config, local, "--override-url", "waste=http://127.0.0.1:4003/graphql"
-    )
+    overridden = compose(config, local, "--override-url", "waste=http://127.0.0.1:4003/graphql")
     assert overridden.returncode == 0, overridden.stderr
     assert 'url: "http://127.0.0.1:4003/graphql"' in local.read_text(encoding="utf-8")

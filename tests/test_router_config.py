@@ -131,9 +131,13 @@ def test_production_error_and_sandbox_defaults() -> None:
 
 def test_headers_propagated_and_secret_inserted() -> None:
     rules = load({"BUNRI_GATEWAY_SECRET": "s3cret"})["headers"]["all"]["request"]
-    propagated = {r["propagate"]["named"].lower() for r in rules if "named" in r.get("propagate", {})}
+    propagated = {
+        r["propagate"]["named"].lower() for r in rules if "named" in r.get("propagate", {})
+    }
     assert {"authorization", "x-request-id"} <= propagated
-    inserts = {r["insert"]["name"].lower(): r["insert"].get("value") for r in rules if "insert" in r}
+    inserts = {
+        r["insert"]["name"].lower(): r["insert"].get("value") for r in rules if "insert" in r
+    }
     assert inserts.get("x-bunri-gateway-secret") == "s3cret"
 
 
