@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,8 @@ def prepare(fresh: Annotated[bool, typer.Option(help="Drop the database first.")
 def dev() -> None:
     """Run everything: servers, migrations, reference data, subgraphs, workers, gateway."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # SIGTERM before the supervisor takes over must still stop the embedded servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     outcome = schemas.compose()
     if not outcome.ok:
         typer.echo(outcome.message, err=True)
