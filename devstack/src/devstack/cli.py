@@ -76,6 +76,7 @@ def prepare(fresh: Annotated[bool, typer.Option(help="Drop the database first.")
 def dev() -> None:
     """Run everything: servers, migrations, reference data, subgraphs, workers, gateway."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # SIGTERM before the supervisor takes over must still stop the embedded servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     outcome = schemas.compose()

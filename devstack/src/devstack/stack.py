@@ -7,6 +7,7 @@ so what the tests run is what a developer runs.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ class Stack:
     subgraphs: list[Subgraph]
     gateway_port: int = 4000
     role_password: str = DEFAULT_ROLE_PASSWORD
+    # Subgraphs answer only requests carrying this (the gateway adds it); new every run.
+    gateway_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def role_url(self, subgraph: Subgraph) -> str:
         return database.role_url(
@@ -68,6 +71,7 @@ class Stack:
         return {
             "DATABASE_URL": self.role_url(subgraph),
             "REDIS_URL": self.servers.redis_url,
+            "BUNRI_GATEWAY_SECRET": self.gateway_secret,
         }
 
     @property
@@ -121,6 +125,7 @@ class Stack:
     def gateway_process(self, supergraph: Path) -> ProcessSpec:
         env = {
             "BUNRI_SUPERGRAPH": str(supergraph),
+            "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             **{
                 f"BUNRI_SUBGRAPH_URL_{subgraph.name.upper()}": subgraph.local_url()
                 for subgraph in self.subgraphs

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bunri_shared.middleware import GatewaySecretMiddleware
 from devstack.embedded import Servers, free_port, free_port_block, local_servers
 from devstack.paths import SUPERGRAPH_SDL, data_dir
 from devstack.stack import ProcessSpec, Stack, process_env
@@ -87,6 +88,21 @@ class RunningStack:
     def gateway_url(self) -> str:
         return self.stack.gateway_url
 
+    @property
+    def subgraph_headers(self) -> dict[str, str]:
+        """What the gateway adds; a test talking to a subgraph directly must add it too."""
+        return {GatewaySecretMiddleware.header: self.stack.gateway_secret}
+
+    def query_subgraph(
+        self, name: str, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Ask one subgraph directly, as the gateway would."""
+        return graphql(self.subgraph_url(name), query, variables, headers=self.subgraph_headers)
+
+    def statements(self, name: str) -> float:
+        """SQL statements the subgraph has sent so far (from its /metrics)."""
+        return statement_count(self.metrics_url(name), name)
+
     def role_url(self, name: str) -> str:
         return self.stack.role_url(self.subgraph(name))
 
@@ -125,10 +141,15 @@ def running(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 def graphql(
-    url: str, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST a GraphQL operation; return the whole response body (data and errors)."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     response = httpx.post(
         url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=30
     )
