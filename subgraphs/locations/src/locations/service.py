@@ -45,7 +45,8 @@ def _nearest(circle: Circle, limit: int, *extra: ColumnElement[bool]) -> Select[
             func.earth_distance(centre, DropOffPoint.position) <= circle.radius_meters,
             *extra,
         )
-        .order_by(DropOffPoint.position.op("<->")(centre))
+        # Sites sharing a building tie on distance: the id keeps the order stable.
+        .order_by(DropOffPoint.position.op("<->")(centre), DropOffPoint.id)
         .limit(limit)
     )
 

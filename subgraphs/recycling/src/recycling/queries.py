@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import strawberry
 
+from bunri_shared.errors import bad_input
+from bunri_shared.taxonomy.terms import normalise
 from recycling import service
-from recycling.types import Info, WasteCategory
+from recycling.types import DisposalItem, Info, WasteCategory
+
+MAX_QUERY_LENGTH = 100
+MAX_FIRST = 50
 
 
 @strawberry.type
@@ -23,3 +28,21 @@ class Query:
     async def waste_category(self, info: Info, code: strawberry.ID) -> WasteCategory | None:
         row = await info.context.loaders.category.load(code)
         return WasteCategory.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Items matching Korean or English words, typos allowed; best first."
+    )
+    async def search_disposal_items(
+        self, info: Info, query: str, first: int | None = 10
+    ) -> list[DisposalItem]:
+        text = query.strip()
+        if not normalise(text):
+            raise bad_input("query must contain letters or digits", field="query")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise bad_input(f"query is longer than {MAX_QUERY_LENGTH} characters", field="query")
+        limit = 10 if first is None else first
+        if not 1 <= limit <= MAX_FIRST:
+            raise bad_input(f"first must be between 1 and {MAX_FIRST}", field="first")
+        async with info.context.sessions() as session:
+            matches = await service.search_items(session=session, query=text, limit=limit)
+        return [DisposalItem(row=match.item) for match in matches]

@@ -7,9 +7,9 @@ from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.orm import Session
 
 from bunri_shared.db import with_driver
+from bunri_shared.taxonomy import CategoryEntry, load_taxonomy
+from bunri_shared.taxonomy.terms import normalise
 from recycling.models import Category, Item, ItemTerm
-from recycling.search_terms import normalise
-from recycling.taxonomy import CategoryEntry, load_taxonomy
 
 
 def seed(database_url: str) -> str:

@@ -8,7 +8,7 @@ import strawberry
 
 from bunri_shared.i18n import Language
 from recycling.context import Context
-from recycling.models import Category
+from recycling.models import Category, Item
 
 Info = strawberry.Info[Context, None]
 
@@ -85,3 +85,19 @@ class WasteCategory:
     @strawberry.field
     def guide(self) -> DisposalGuide | None:
         return DisposalGuide(data=self.row.guide) if self.row.guide else None
+
+
+@strawberry.type(description="A thing people throw away, and the category it goes to.")
+class DisposalItem:
+    row: strawberry.Private[Item]
+
+    @strawberry.field
+    def name(self, language: Language | None = Language.KO) -> str:
+        return self.row.name_en if language is Language.EN else self.row.name_ko
+
+    @strawberry.field
+    async def category(self, info: Info) -> WasteCategory:
+        row = await info.context.loaders.category.load(self.row.category_code)
+        if row is None:  # the foreign key makes this impossible
+            raise LookupError(f"item {self.row.id} has no category {self.row.category_code}")
+        return WasteCategory.from_row(row)

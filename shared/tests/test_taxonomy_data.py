@@ -1,4 +1,4 @@
-"""Invariants of the recycling taxonomy reference data (src/recycling/data/taxonomy.yaml).
+"""Invariants of the recycling taxonomy reference data (bunri_shared/taxonomy/taxonomy.yaml).
 
 Loads only the YAML (PyYAML); no other project code is needed. The coverage check against the
 public rule set reads ../shared/data/recycling-rules/item_class_list.yaml beside the repo and is
@@ -15,9 +15,8 @@ import pytest
 import yaml
 
 HERE = Path(__file__).resolve()
-SUBGRAPH_DIR = HERE.parents[1]  # subgraphs/recycling
-REPO_ROOT = HERE.parents[3]  # the repository root
-TAXONOMY_PATH = SUBGRAPH_DIR / "src" / "recycling" / "data" / "taxonomy.yaml"
+REPO_ROOT = HERE.parents[2]  # the repository root
+TAXONOMY_PATH = REPO_ROOT / "shared" / "src" / "bunri_shared" / "taxonomy" / "taxonomy.yaml"
 ITEM_CLASS_LIST = REPO_ROOT.parent / "shared" / "data" / "recycling-rules" / "item_class_list.yaml"
 
 TOP_LEVEL = {

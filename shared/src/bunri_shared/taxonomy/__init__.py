@@ -1,4 +1,10 @@
-"""The repo's disposal taxonomy file (data/taxonomy.yaml), read and checked."""
+"""The Korean disposal taxonomy: category codes and the item vocabulary.
+
+A shared vocabulary: recycling loads it into its tables and owns the guides shown to
+users; waste's offline classifier matches hints against its items; locations maps
+collected items onto its codes. Facts from the public Korean separate-disposal rules;
+the guide text is the project's own, in Korean and English.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 import yaml
 
-TAXONOMY_FILE = Path(__file__).parent / "data" / "taxonomy.yaml"
+TAXONOMY_FILE = Path(__file__).parent / "taxonomy.yaml"
 
 
 @dataclass(frozen=True, slots=True)

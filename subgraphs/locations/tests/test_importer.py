@@ -1,0 +1,81 @@
+"""The KECO importer against the real database: idempotent, in place, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devstack.paths import SHARED_MATERIAL
+from devstack.stack import Stack
+from locations.importer import import_sites
+from locations.keco import KecoFormatError, read_raw_rows, write_facts_csv
+from locations.seed import SITES_FILE
+
+
+def _role_url(stack: Stack) -> str:
+    return stack.role_url(next(s for s in stack.subgraphs if s.name == "locations"))
+
+
+def _snapshot(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT id, source_id, name, latitude, longitude, accepted_categories, updated_at "
+            "FROM drop_off_points ORDER BY source_id"
+        ).fetchall()
+
+
+def test_importing_the_repo_file_again_changes_nothing(stack: Stack) -> None:
+    url = _role_url(stack)
+    before = _snapshot(url)
+    report = import_sites(url, SITES_FILE)
+    assert (report.inserted, report.updated) == (0, 0)
+    assert report.unchanged == len(before) == 395
+    assert len(report.skipped) == 14
+    assert all(s.reason for s in report.skipped)
+    assert _snapshot(url) == before
+
+
+@pytest.mark.skipif(not SHARED_MATERIAL.is_dir(), reason="../shared is not beside the checkout")
+def test_the_original_file_yields_the_same_points(stack: Stack) -> None:
+    url = _role_url(stack)
+    before = _snapshot(url)
+    original = SHARED_MATERIAL / "data" / "locations" / "keco_recycle_compensation_sites.csv"
+    report = import_sites(url, original)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, 395)
+    assert _snapshot(url) == before
+
+
+def test_a_changed_row_updates_in_place(stack: Stack, tmp_path: Path) -> None:
+    url = _role_url(stack)
+    rows = read_raw_rows(SITES_FILE)
+    target = next(r for r in rows if r["positnSn"] == "6")
+    target["positnNm"] = "이마트 화정점 (이전)"
+    changed = tmp_path / "changed.csv"
+    write_facts_csv(rows, changed)
+    before = {row[1]: row for row in _snapshot(url)}
+    try:
+        report = import_sites(url, changed)
+        assert (report.inserted, report.updated, report.unchanged) == (0, 1, 394)
+        after = {row[1]: row for row in _snapshot(url)}
+        assert after["6"][0] == before["6"][0]  # same id: updated, not replaced
+        assert after["6"][2] == "이마트 화정점 (이전)"
+    finally:
+        import_sites(url, SITES_FILE)
+    assert _snapshot(url)[0][2] == before[_snapshot(url)[0][1]][2]
+
+
+def test_a_malformed_file_changes_nothing(stack: Stack, tmp_path: Path) -> None:
+    url = _role_url(stack)
+    before = _snapshot(url)
+    header, *lines = SITES_FILE.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = tmp_path / "broken.csv"
+    broken.write_text(header.replace("positnPstnLat", "latitude") + "".join(lines))
+    with pytest.raises(KecoFormatError, match="positnPstnLat"):
+        import_sites(url, broken)
+    not_csv = tmp_path / "image.csv"
+    not_csv.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(KecoFormatError):
+        import_sites(url, not_csv)
+    assert _snapshot(url) == before
