@@ -7,7 +7,7 @@ VENV := .venv
 BUNRI := $(VENV)/bin/bunri
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: help setup dev test lint format schema schema-check compose migrate import-sites clean
+.PHONY: help setup dev test lint format schema schema-check compose migrate import-sites bench clean
 
 help:
 	@echo "make dev      install what is missing, then run the whole stack (Ctrl-C stops it)"
@@ -61,3 +61,7 @@ import-sites: setup
 
 clean:
 	rm -rf .venv .tools router/node_modules
+
+BENCH ?= nearby
+bench: setup
+	$(VENV)/bin/python -m bench.$(BENCH)
