@@ -150,7 +150,14 @@ const useBunriContext = (): GatewayPlugin => ({
         params['x-request-id'],
         params.requestId,
       ) ?? randomUUID();
-    extendContext({ authToken, requestId } as Record<string, unknown>);
+    // The address chain for rate limiting in the subgraphs: what proxies in front said,
+    // then the peer this gateway saw. Subgraphs trust only the hops they are told to.
+    const peer = (context as { req?: { socket?: { remoteAddress?: string } } }).req?.socket
+      ?.remoteAddress;
+    const forwardedFor = [request?.headers?.get('x-forwarded-for'), peer]
+      .filter((v): v is string => typeof v === 'string' && v.trim() !== '' && !/[\r\n]/.test(v))
+      .join(', ');
+    extendContext({ authToken, requestId, forwardedFor } as Record<string, unknown>);
   },
 });
 
@@ -287,6 +294,7 @@ export const gatewayConfig = defineConfig({
         ['Authorization', '{context.authToken}'],
         ['X-Bunri-Gateway-Secret', SECRET],
         ['x-request-id', '{context.requestId}'], // same key as the built-in requestId plugin
+        ['X-Forwarded-For', '{context.forwardedFor}'],
       ],
       options: {
         // deduplicateInflightRequests left at its default (on).

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import database
+from devstack import database, paths
 from devstack.embedded import Servers
 from devstack.paths import ROUTER_DIR
 from devstack.subgraphs import Subgraph
@@ -41,6 +41,10 @@ class Stack:
     role_password: str = DEFAULT_ROLE_PASSWORD
     # Subgraphs answer only requests carrying this (the gateway adds it); new every run.
     gateway_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Where the dev signing key and uploads live (project-local, git-ignored).
+    data_dir: Path = field(default_factory=paths.data_dir)
+    # Settings every subgraph process gets on top of the defaults (tests shorten windows).
+    env_overrides: dict[str, str] = field(default_factory=dict)
 
     def role_url(self, subgraph: Subgraph) -> str:
         return database.role_url(
@@ -68,10 +72,15 @@ class Stack:
         return reports
 
     def subgraph_env(self, subgraph: Subgraph) -> dict[str, str]:
+        auth = next(s for s in self.subgraphs if s.name == "auth")
         return {
             "DATABASE_URL": self.role_url(subgraph),
             "REDIS_URL": self.servers.redis_url,
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
+            "BUNRI_JWKS_URL": f"http://127.0.0.1:{auth.port}/.well-known/jwks.json",
+            "BUNRI_DATA_DIR": str(self.data_dir),
+            "BUNRI_LOG_LEVEL": "INFO",
+            **self.env_overrides,
         }
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,13 @@ from devstack.stack import ProcessSpec, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
 
 TEST_DATABASE = os.environ.get("BUNRI_TEST_DB_NAME", "bunri_test")
+# Short windows so limits can be seen to expire; every test comes from 127.0.0.1.
+TEST_SETTINGS = {
+    "BUNRI_LOGIN_FAILURES_PER_ACCOUNT": "3",
+    "BUNRI_LOGIN_FAILURES_PER_ADDRESS": "8",
+    "BUNRI_LOGIN_WINDOW_SECONDS": "3",
+    "BUNRI_SIGNUPS_PER_ADDRESS_PER_HOUR": "10000",
+}
 
 
 class RunningProcess:
@@ -119,7 +127,12 @@ def stack(servers: Servers) -> Stack:
     base = free_port_block(8)
     subgraphs = load_subgraphs(base_port=base)
     prepared = Stack(
-        servers=servers, database=TEST_DATABASE, subgraphs=subgraphs, gateway_port=base + 7
+        servers=servers,
+        database=TEST_DATABASE,
+        subgraphs=subgraphs,
+        gateway_port=base + 7,
+        data_dir=data_dir() / "test",
+        env_overrides=TEST_SETTINGS,
     )
     prepared.prepare(fresh=True)
     return prepared
@@ -166,3 +179,26 @@ def statement_count(metrics_url: str, service: str) -> float:
         if line.startswith(prefix):
             return float(line.removeprefix(prefix))
     return 0.0
+
+
+SIGN_UP = """mutation ($input: SignUpInput!) {
+  signUp(input: $input) { accessToken refreshToken expiresIn user { id nickname } }
+}"""
+
+
+def new_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def sign_up(
+    running: RunningStack, *, email: str | None = None, nickname: str = "분리수거왕"
+) -> dict[str, Any]:
+    """A new account through the gateway; returns the AuthPayload plus the credentials."""
+    credentials = {
+        "email": email or new_email(),
+        "password": "correct horse battery staple 42",
+        "nickname": nickname,
+    }
+    body = graphql(running.gateway_url, SIGN_UP, {"input": credentials})
+    assert "errors" not in body, body
+    return {**body["data"]["signUp"], **credentials}

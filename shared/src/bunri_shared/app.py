@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 import strawberry
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from bunri_shared.auth.websocket import AuthenticatedGraphQLRouter
 from bunri_shared.context import RequestContext
 from bunri_shared.logging import configure_logging
 from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
@@ -29,7 +28,7 @@ def create_app(
     settings: ServiceSettings,
     schema: strawberry.federation.Schema,
     context_class: type[RequestContext] = RequestContext,
-    router_class: type[GraphQLRouter[Any, Any]] = GraphQLRouter,
+    routers: Sequence[APIRouter] = (),
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
 ) -> FastAPI:
@@ -55,7 +54,7 @@ def create_app(
     async def get_context(connection: HTTPConnection) -> RequestContext:
         return await context_class.build(connection)
 
-    graphql = router_class(
+    graphql = AuthenticatedGraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -64,6 +63,8 @@ def create_app(
         allowed_origins=settings.ws_allowed_origins,
     )
     app.include_router(graphql, prefix="/graphql")
+    for router in routers:
+        app.include_router(router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -8,6 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
+from bunri_shared.auth.principal import Principal
+from bunri_shared.auth.verifier import bearer_token, unauthenticated
+from bunri_shared.errors import BunriError
 from bunri_shared.resources import Resources
 
 
@@ -18,11 +21,42 @@ class RequestContext(BaseContext):
         super().__init__()
         self.resources = resources
         self.connection = connection
+        self.principal: Principal | None = None
+        # Why a presented token was refused; public fields still answer anonymously.
+        self.auth_error: BunriError | None = None
+
+    async def authenticate_header(self, authorization: str | None) -> None:
+        if authorization is None:
+            return
+        token = bearer_token(authorization)
+        if token is None:
+            self.auth_error = unauthenticated("Authorization must be 'Bearer <token>'.")
+            return
+        await self.authenticate_token(token)
+
+    async def authenticate_token(self, token: str) -> None:
+        try:
+            self.principal = await self.resources.verifier.verify(token)
+        except BunriError as error:
+            self.principal, self.auth_error = None, error
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         return self.resources.sessions
 
+    @property
+    def client_address(self) -> str | None:
+        """The caller's address: from X-Forwarded-For as far as the proxies are trusted."""
+        hops = [h.strip() for h in self.connection.headers.get("x-forwarded-for", "").split(",")]
+        hops = [h for h in hops if h]
+        trusted = self.resources.settings.trusted_proxy_hops
+        if len(hops) > trusted:
+            return hops[-1 - trusted]
+        return self.connection.client.host if self.connection.client else None
+
     @classmethod
     async def build(cls, connection: HTTPConnection) -> Self:
-        return cls(resources=connection.app.state.resources, connection=connection)
+        context = cls(resources=connection.app.state.resources, connection=connection)
+        if connection.scope["type"] == "http":
+            await context.authenticate_header(connection.headers.get("authorization"))
+        return context

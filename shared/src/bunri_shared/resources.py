@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dramatiq.brokers.redis import RedisBroker
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bunri_shared.auth.verifier import TokenVerifier
 from bunri_shared.db import create_engine, session_factory
 from bunri_shared.settings import ServiceSettings
 
@@ -18,6 +20,9 @@ class Resources:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
+    verifier: TokenVerifier
+    # Sends messages only; never the process-global broker (workers declare theirs).
+    broker: RedisBroker
 
     @classmethod
     def open(cls, settings: ServiceSettings) -> Resources:
@@ -32,9 +37,16 @@ class Resources:
             engine=engine,
             sessions=session_factory(engine),
             redis=Redis.from_url(settings.redis_url, decode_responses=True),
+            verifier=TokenVerifier(
+                jwks_url=settings.jwks_url,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            ),
+            broker=RedisBroker(url=settings.redis_url),
         )
 
     async def close(self) -> None:
+        self.broker.close()
         await self.redis.aclose()
         await self.engine.dispose()
 

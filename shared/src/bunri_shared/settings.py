@@ -29,6 +29,12 @@ class ServiceSettings(BaseSettings):
     # Subgraphs trust only the gateway; when set, every request must carry this secret.
     gateway_secret: SecretStr | None = None
     ws_allowed_origins: tuple[str, ...] = ()
+    # Access tokens: EdDSA JWTs from the auth service, verified against its JWKS.
+    jwks_url: str = "http://127.0.0.1:4001/.well-known/jwks.json"
+    jwt_issuer: str = "bunri-auth"
+    jwt_audience: str = "bunri"
+    # Proxies in front of the gateway that append to X-Forwarded-For (0 locally).
+    trusted_proxy_hops: int = 0
 
     @property
     def db_schema(self) -> str:

@@ -32,7 +32,7 @@ from locations.keco import (
 
 SEOUL = ZoneInfo("Asia/Seoul")
 FILE_NAME = "keco_recycle_compensation_sites.csv"
-REPO_FILE = Path(keco.__file__).parent / "data" / FILE_NAME
+REPO_FILE = Path(keco.__file__).parent.parent / "data" / FILE_NAME  # keco is a package
 SOURCE_ROWS = 409
 
 

@@ -6,11 +6,20 @@ from datetime import datetime
 from typing import Self
 
 import strawberry
+from strawberry.federation.schema_directives import Key
 
 from auth.context import Context
 from auth.models import Account as AccountRow
+from auth.sessions import Tokens
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+class User:
+    """Owned by the users subgraph."""
+
+    id: strawberry.ID
 
 
 @strawberry.federation.type(keys=["id"], description="A login identity.")
@@ -26,3 +35,33 @@ class Account:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         row = await info.context.loaders.account.load(id)
         return cls.from_row(row) if row else None
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str = strawberry.field(description='JWT, sent as "Authorization: Bearer <token>"')
+    refresh_token: str
+    expires_in: int = strawberry.field(description="Seconds until accessToken expires.")
+    user: User
+
+    @classmethod
+    def from_tokens(cls, tokens: Tokens) -> Self:
+        return cls(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_in=tokens.expires_in,
+            user=User(id=strawberry.ID(str(tokens.account_id))),
+        )
+
+
+@strawberry.input
+class SignUpInput:
+    email: str
+    password: str
+    nickname: str
+
+
+@strawberry.input
+class LogInInput:
+    email: str
+    password: str

@@ -1,14 +1,24 @@
-"""Profiles and points; no Strawberry here."""
+"""Profiles and the points ledger; no Strawberry here."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from users.models import PointAward, Profile
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    nickname: str | None = None
+    avatar_url: str | None = None
+    language: str | None = None
+    notifications_enabled: bool | None = None
 
 
 async def profiles_by_id(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Profile]:
@@ -22,3 +32,49 @@ async def points_by_user(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> 
         .group_by(PointAward.user_id)
     )
     return {str(user_id): int(total) for user_id, total in rows.tuples()}
+
+
+async def ensure_profile(
+    *, session: AsyncSession, user_id: uuid.UUID, nickname: str, email: str | None
+) -> Profile:
+    """Create the profile unless it exists (then it is left as it is): idempotent."""
+    await session.execute(
+        insert(Profile)
+        .values(id=user_id, nickname=nickname, email=email)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    profile = await session.get(Profile, user_id, populate_existing=True)
+    assert profile is not None
+    return profile
+
+
+async def update_profile(
+    *, session: AsyncSession, profile: Profile, changes: ProfileChanges
+) -> Profile:
+    for name in ("nickname", "avatar_url", "language", "notifications_enabled"):
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(profile, name, value)
+    profile.updated_at = func.now()
+    await session.flush()
+    await session.refresh(profile)
+    return profile
+
+
+async def award_points(
+    *,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    source: str,
+    source_id: str,
+    points: int,
+    reason: str | None,
+) -> bool:
+    """One ledger row per (source, source_id): a redelivered award counts once."""
+    result = await session.execute(
+        insert(PointAward)
+        .values(user_id=user_id, source=source, source_id=source_id, points=points, reason=reason)
+        .on_conflict_do_nothing(index_elements=["source", "source_id"])
+        .returning(PointAward.id)
+    )
+    return result.scalar() is not None

@@ -7,7 +7,9 @@ from typing import Self
 
 import strawberry
 
+from bunri_shared.auth.permissions import require_owner
 from bunri_shared.i18n import Language
+from bunri_shared.ids import parse_uuid
 from users.context import Context
 from users.models import Profile
 
@@ -32,15 +34,21 @@ class User:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         row = await info.context.loaders.profile.load(id)
+        if row is None and (user_id := parse_uuid(id)) is not None:
+            row = await info.context.provision_profile(user_id)
         return cls.from_row(row) if row else None
+
+    def _is_self(self, info: Info) -> bool:
+        principal = info.context.principal
+        return principal is not None and principal.user_id == self.row.id
 
     @strawberry.field
     def nickname(self) -> str:
         return self.row.nickname
 
-    @strawberry.field(description="Visible to the user themself only.")
-    def email(self) -> str | None:
-        return self.row.email
+    @strawberry.field(description="Visible to the user themself only; null for others.")
+    def email(self, info: Info) -> str | None:
+        return self.row.email if self._is_self(info) else None
 
     @strawberry.field
     def avatar_url(self) -> str | None:
@@ -50,8 +58,9 @@ class User:
     async def points(self, info: Info) -> int:
         return await info.context.loaders.points.load(str(self.row.id))
 
-    @strawberry.field(description="Visible to the user themself only.")
-    def settings(self) -> UserSettings:
+    @strawberry.field(description="Visible to the user themself only (FORBIDDEN for others).")
+    def settings(self, info: Info) -> UserSettings:
+        require_owner(info.context, self.row.id)
         return UserSettings(
             language=Language(self.row.language),
             notifications_enabled=self.row.notifications_enabled,
@@ -60,3 +69,11 @@ class User:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+
+@strawberry.input
+class UpdateProfileInput:
+    nickname: str | None = None
+    avatar_url: str | None = None
+    language: Language | None = None
+    notifications_enabled: bool | None = None

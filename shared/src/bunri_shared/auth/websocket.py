@@ -1,0 +1,56 @@
+"""Authenticated GraphQL subscriptions over graphql-transport-ws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+
+from bunri_shared.auth.verifier import bearer_token
+
+
+class ClosesUnauthorized(BaseGraphQLTransportWSHandler[Any, Any]):
+    """Rejects connection_init with 4401 instead of Strawberry's 4403.
+
+    graphql-ws clients (the gateway's among them) retry a 4403 with back-off for up to a
+    minute but treat 4401 as final, so the app hears about a bad token in milliseconds.
+    """
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        close = self.websocket.close
+
+        async def close_unauthorized(code: int, reason: str) -> None:
+            if code == 4403:
+                code, reason = 4401, "Unauthorized"
+            await close(code=code, reason=reason)
+
+        self.websocket.close = close_unauthorized  # type: ignore[method-assign]
+        try:
+            await super().handle_connection_init(message)
+        finally:
+            self.websocket.close = close  # type: ignore[method-assign]
+
+
+class AuthenticatedGraphQLRouter(GraphQLRouter[Any, Any]):
+    """Every WebSocket must present a valid token in connection_init.
+
+    Accepted payloads: {"authorization": "Bearer …"} (Hive Gateway, Apollo Client setups)
+    and {"token": "Bearer …"} (what Apollo Router sends).
+    """
+
+    graphql_transport_ws_handler_class = ClosesUnauthorized
+
+    async def on_ws_connect(self, context: Any) -> None:
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization") or params.get("token")
+        token = bearer_token(raw) or (raw if isinstance(raw, str) and " " not in raw else None)
+        if not token:
+            raise ConnectionRejectionError()
+        await context.authenticate_token(token)
+        if context.principal is None:
+            raise ConnectionRejectionError()

@@ -1,0 +1,20 @@
+"""What a subgraph's Dramatiq worker shares between its actors."""
+
+from __future__ import annotations
+
+from bunri_shared.resources import Resources
+from bunri_shared.settings import ServiceSettings
+
+
+class WorkerResources:
+    """Opened on first use, inside the worker's event loop (async actors run there),
+    so the engine's connections belong to that loop."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._resources: Resources | None = None
+
+    def get(self) -> Resources:
+        if self._resources is None:
+            self._resources = Resources.open(self.settings)
+        return self._resources

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import strawberry
+
+from auth import service, sessions
+from auth.types import AuthPayload, Info, LogInInput, SignUpInput
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create an account; returns a signed-in session.")
+    async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+        context = info.context
+        async with context.sessions() as session, session.begin():
+            account = await service.sign_up(
+                session=session,
+                resources=context.resources,
+                settings=context.settings,
+                email=input.email,
+                password=input.password,
+                nickname=input.nickname,
+                address=context.client_address,
+            )
+            tokens = await sessions.issue(
+                session=session, keys=context.keys, settings=context.settings, account_id=account.id
+            )
+        return AuthPayload.from_tokens(tokens)
+
+    @strawberry.mutation
+    async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+        context = info.context
+        async with context.sessions() as session, session.begin():
+            account = await service.log_in(
+                session=session,
+                redis=context.resources.redis,
+                settings=context.settings,
+                email=input.email,
+                password=input.password,
+                address=context.client_address,
+            )
+            tokens = await sessions.issue(
+                session=session, keys=context.keys, settings=context.settings, account_id=account.id
+            )
+        return AuthPayload.from_tokens(tokens)
+
+    @strawberry.mutation(description="Trade a refresh token for new tokens (it is used up).")
+    async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:
+        context = info.context
+        async with context.sessions() as session, session.begin():
+            tokens = await sessions.rotate(
+                session=session,
+                keys=context.keys,
+                settings=context.settings,
+                refresh_token=refresh_token,
+            )
+        return AuthPayload.from_tokens(tokens)
+
+    @strawberry.mutation(description="End the session this refresh token belongs to.")
+    async def log_out(self, info: Info, refresh_token: str) -> bool:
+        async with info.context.sessions() as session, session.begin():
+            return await sessions.revoke(session=session, refresh_token=refresh_token)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import strawberry
+
+from bunri_shared.auth.permissions import IsAuthenticated, require_principal
+from users import profiles, service, validation
+from users.models import Profile
+from users.types import Info, UpdateProfileInput, User
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:
+        principal = require_principal(info.context)
+        changes = validation.profile_changes(input)  # all checks pass before anything is written
+        async with info.context.sessions() as session, session.begin():
+            profile = await session.get(Profile, principal.user_id, with_for_update=True)
+            if profile is None:
+                profile = await profiles.provision(
+                    session=session,
+                    resources=info.context.resources,
+                    user_id=principal.user_id,
+                    is_self=True,
+                )
+            assert profile is not None  # is_self always provisions
+            profile = await service.update_profile(
+                session=session, profile=profile, changes=changes
+            )
+        return User.from_row(profile)

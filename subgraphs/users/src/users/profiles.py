@@ -1,0 +1,31 @@
+"""A profile exists for every account: made by the worker, or here on first read."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bunri_shared.messaging import pending_profile_key
+from bunri_shared.resources import Resources
+from users import service
+from users.models import Profile
+
+
+async def provision(
+    *, session: AsyncSession, resources: Resources, user_id: uuid.UUID, is_self: bool
+) -> Profile | None:
+    """Create a missing profile from what sign-up left in Redis; for the signed-in user
+    themself, from defaults if even that is gone. None if there is nothing to go on."""
+    raw = await resources.redis.get(pending_profile_key(str(user_id)))
+    if raw is not None:
+        pending = json.loads(raw)
+        nickname, email = pending["nickname"], pending.get("email")
+    elif is_self:
+        nickname, email = f"user-{user_id.hex[:8]}", None
+    else:
+        return None
+    return await service.ensure_profile(
+        session=session, user_id=user_id, nickname=nickname, email=email
+    )
