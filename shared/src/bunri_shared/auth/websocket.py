@@ -10,6 +10,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.types.unset import UNSET, UnsetType
 
 from bunri_shared.auth.verifier import bearer_token
 
@@ -45,7 +46,7 @@ class AuthenticatedGraphQLRouter(GraphQLRouter[Any, Any]):
 
     graphql_transport_ws_handler_class = ClosesUnauthorized
 
-    async def on_ws_connect(self, context: Any) -> None:
+    async def on_ws_connect(self, context: Any) -> UnsetType:
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization") or params.get("token")
         token = bearer_token(raw) or (raw if isinstance(raw, str) and " " not in raw else None)
@@ -54,3 +55,4 @@ class AuthenticatedGraphQLRouter(GraphQLRouter[Any, Any]):
         await context.authenticate_token(token)
         if context.principal is None:
             raise ConnectionRejectionError()
+        return UNSET  # a plain connection_ack

@@ -1,0 +1,150 @@
+"""Profiles and the points ledger with the real users worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+import redis
+from dramatiq.brokers.redis import RedisBroker
+
+from bunri_shared.messaging import AWARD_POINTS, CREATE_PROFILE, message, pending_profile_key
+from devstack.testing import RunningStack, graphql, sign_up
+
+ME = "{ me { id nickname email points } }"
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _queue_drained(running: RunningStack) -> bool:
+    client = redis.Redis.from_url(running.stack.servers.redis_url)
+    # RedisBroker keeps a message in <queue>.msgs until a worker acknowledges it.
+    return client.llen("dramatiq:users") == 0 and client.hlen("dramatiq:users.msgs") == 0
+
+
+@contextmanager
+def _worker_paused(running: RunningStack) -> Iterator[None]:
+    pid = running.processes["users-worker"].popen.pid
+    os.killpg(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(pid, signal.SIGCONT)
+
+
+def _profile_row(running: RunningStack, user_id: str) -> tuple | None:
+    with psycopg.connect(running.role_url("users")) as conn:
+        return conn.execute(
+            "SELECT nickname, email FROM profiles WHERE id = %s", (user_id,)
+        ).fetchone()
+
+
+def test_sign_up_has_the_worker_create_the_profile(running: RunningStack) -> None:
+    account = sign_up(running, nickname="재활용러")
+    user_id = account["user"]["id"]
+    _wait_for(lambda: _profile_row(running, user_id) is not None)
+    assert _profile_row(running, user_id) == ("재활용러", account["email"])
+    client = redis.Redis.from_url(running.stack.servers.redis_url)
+    _wait_for(lambda: not client.exists(pending_profile_key(user_id)))
+
+
+def test_me_works_while_the_worker_is_down(running: RunningStack) -> None:
+    with _worker_paused(running):
+        account = sign_up(running, nickname="오프라인")
+        me = graphql(running.gateway_url, ME, token=account["accessToken"])["data"]["me"]
+        assert me["nickname"] == "오프라인" and me["email"] == account["email"]
+    # The worker catches up later and changes nothing.
+    _wait_for(lambda: _queue_drained(running))
+    me_again = graphql(running.gateway_url, ME, token=account["accessToken"])["data"]["me"]
+    assert me_again == me
+
+
+def test_a_points_award_delivered_twice_counts_once(running: RunningStack) -> None:
+    account = sign_up(running)
+    user_id = account["user"]["id"]
+    _wait_for(lambda: _profile_row(running, user_id) is not None)
+    broker = RedisBroker(url=running.stack.servers.redis_url)
+    source_id = str(uuid.uuid4())
+    award = message(
+        AWARD_POINTS, user_id=user_id, source="waste.analysis", source_id=source_id, points=10
+    )
+    broker.enqueue(award)
+    broker.enqueue(award)  # redelivered, as a retry or a crash would
+    broker.enqueue(
+        message(AWARD_POINTS, user_id=user_id, source="waste.analysis", source_id="other", points=5)
+    )
+    _wait_for(lambda: _queue_drained(running))
+    me = graphql(running.gateway_url, ME, token=account["accessToken"])["data"]["me"]
+    assert me["points"] == 15
+    with psycopg.connect(running.role_url("users")) as conn:
+        rows = conn.execute(
+            "SELECT count(*) FROM point_awards WHERE user_id = %s", (user_id,)
+        ).fetchone()
+    assert rows == (2,)
+
+
+def test_a_repeated_create_profile_message_changes_nothing(running: RunningStack) -> None:
+    account = sign_up(running, nickname="원래이름")
+    user_id = account["user"]["id"]
+    _wait_for(lambda: _profile_row(running, user_id) is not None)
+    broker = RedisBroker(url=running.stack.servers.redis_url)
+    broker.enqueue(
+        message(CREATE_PROFILE, user_id=user_id, email="x@example.com", nickname="다른이름")
+    )
+    _wait_for(lambda: _queue_drained(running))
+    assert _profile_row(running, user_id) == ("원래이름", account["email"])
+
+
+def test_others_see_nickname_and_points_but_not_email_or_settings(running: RunningStack) -> None:
+    owner, other = sign_up(running, nickname="주인"), sign_up(running, nickname="손님")
+    query = """query ($r: [_Any!]!) { _entities(representations: $r) {
+        ... on User { nickname points email settings { language } } } }"""
+    representations = {"r": [{"__typename": "User", "id": owner["user"]["id"]}]}
+    as_other = graphql(
+        running.subgraph_url("users"),
+        query,
+        representations,
+        token=other["accessToken"],
+        headers=running.subgraph_headers,
+    )
+    assert as_other["data"]["_entities"] == [None]  # settings is non-null: the entity nulls
+    [error] = as_other["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN" and error["path"][-1] == "settings"
+    without_settings = query.replace(" settings { language }", "")
+    visible = graphql(
+        running.subgraph_url("users"),
+        without_settings,
+        representations,
+        token=other["accessToken"],
+        headers=running.subgraph_headers,
+    )["data"]["_entities"][0]
+    assert visible == {"nickname": "주인", "points": 0, "email": None}
+
+
+def test_update_profile_rejects_bad_input_and_changes_nothing(running: RunningStack) -> None:
+    account = sign_up(running, nickname="원본")
+    update = """mutation ($i: UpdateProfileInput!) { updateProfile(input: $i) { nickname } }"""
+    for changes, field in (
+        ({"nickname": "ok name", "avatarUrl": "http://insecure.example/a.png"}, "avatarUrl"),
+        ({"avatarUrl": "https://user:pw@example.com/a.png"}, "avatarUrl"),
+        ({"avatarUrl": "javascript:alert(1)"}, "avatarUrl"),
+        ({"nickname": "a" * 21}, "nickname"),
+        ({"nickname": "two  spaces"}, "nickname"),
+    ):
+        body = graphql(running.gateway_url, update, {"i": changes}, token=account["accessToken"])
+        extensions = body["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", field)
+    me = graphql(running.gateway_url, ME, token=account["accessToken"])["data"]["me"]
+    assert me["nickname"] == "원본"
+    anonymous = graphql(running.gateway_url, update, {"i": {"nickname": "hacker"}})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
