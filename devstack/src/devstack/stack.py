@@ -41,6 +41,8 @@ class Stack:
     role_password: str = DEFAULT_ROLE_PASSWORD
     # Subgraphs answer only requests carrying this (the gateway adds it); new every run.
     gateway_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Signs image upload URLs (waste); new every run, like the URLs' 10-minute life.
+    upload_signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Where the dev signing key and uploads live (project-local, git-ignored).
     data_dir: Path = field(default_factory=paths.data_dir)
     # Settings every subgraph process gets on top of the defaults (tests shorten windows).
@@ -79,6 +81,8 @@ class Stack:
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             "BUNRI_JWKS_URL": f"http://127.0.0.1:{auth.port}/.well-known/jwks.json",
             "BUNRI_DATA_DIR": str(self.data_dir),
+            "BUNRI_PUBLIC_URL": f"http://127.0.0.1:{subgraph.port}",
+            "BUNRI_UPLOAD_SIGNING_KEY": self.upload_signing_key,
             "BUNRI_LOG_LEVEL": "INFO",
             **self.env_overrides,
         }

@@ -6,16 +6,18 @@ subgraphs, their workers and the gateway started once as real processes.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from bunri_shared.middleware import GatewaySecretMiddleware
 from devstack.embedded import Servers, free_port, free_port_block, local_servers
@@ -30,6 +32,9 @@ TEST_SETTINGS = {
     "BUNRI_LOGIN_FAILURES_PER_ADDRESS": "8",
     "BUNRI_LOGIN_WINDOW_SECONDS": "3",
     "BUNRI_SIGNUPS_PER_ADDRESS_PER_HOUR": "10000",
+    # Orphaned analyses are noticed within seconds, not half a minute.
+    "BUNRI_STALE_AFTER_SECONDS": "2",
+    "BUNRI_RECONCILE_INTERVAL_SECONDS": "0.5",
 }
 
 
@@ -202,3 +207,48 @@ def sign_up(
     body = graphql(running.gateway_url, SIGN_UP, {"input": credentials})
     assert "errors" not in body, body
     return {**body["data"]["signUp"], **credentials}
+
+
+def subscribe(
+    url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    connection_params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+    on_first: Callable[[], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run one subscription over graphql-transport-ws; every `next` payload until complete.
+
+    `on_first` runs once the first payload has arrived (e.g. to let a paused worker go).
+    """
+    ws_url = url.replace("http://", "ws://", 1)
+    payloads: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    with connect(
+        ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers or {}
+    ) as socket:
+        socket.send(json.dumps({"type": "connection_init", "payload": connection_params or {}}))
+        ack = json.loads(socket.recv(timeout=timeout))
+        assert ack["type"] == "connection_ack", ack
+        socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
+        while True:
+            message = json.loads(socket.recv(timeout=max(deadline - time.monotonic(), 0.1)))
+            if message["type"] == "next":
+                payloads.append(message["payload"])
+                if len(payloads) == 1 and on_first is not None:
+                    on_first()
+            elif message["type"] == "error":
+                payloads.append({"errors": message["payload"]})
+                return payloads
+            elif message["type"] == "complete":
+                return payloads

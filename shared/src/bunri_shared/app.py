@@ -29,6 +29,7 @@ def create_app(
     schema: strawberry.federation.Schema,
     context_class: type[RequestContext] = RequestContext,
     routers: Sequence[APIRouter] = (),
+    public_prefixes: tuple[str, ...] = (),
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
 ) -> FastAPI:
@@ -85,7 +86,9 @@ def create_app(
 
     if settings.gateway_secret is not None:
         app.add_middleware(
-            GatewaySecretMiddleware, secret=settings.gateway_secret.get_secret_value()
+            GatewaySecretMiddleware,
+            secret=settings.gateway_secret.get_secret_value(),
+            public_prefixes=public_prefixes,
         )
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -41,12 +41,19 @@ class GatewaySecretMiddleware:
 
     header = "x-bunri-gateway-secret"
 
-    def __init__(self, app: ASGIApp, *, secret: str) -> None:
+    def __init__(self, app: ASGIApp, *, secret: str, public_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.secret = secret.encode()
+        # Paths that authorise themselves (e.g. signed upload URLs).
+        self.public_prefixes = public_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if (
+            scope["type"] not in ("http", "websocket")
+            or path in OPEN_PATHS
+            or path.startswith(self.public_prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         presented = Headers(scope=scope).get(self.header, "").encode()

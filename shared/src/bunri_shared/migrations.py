@@ -5,9 +5,28 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import MetaData, create_engine, pool, text
+from sqlalchemy import MetaData, create_engine, pool
+from sqlalchemy.types import TypeEngine, UserDefinedType
 
-from bunri_shared.db import search_path, with_driver
+from bunri_shared.db import EXTENSIONS_SCHEMA, with_driver
+
+
+def _ours(name: str | None, type_: str, schema: str) -> bool:
+    """Compare only this subgraph's schema, minus Alembic's own version table."""
+    if type_ == "schema":
+        return name == schema
+    return not (type_ == "table" and name == "alembic_version")
+
+
+def _compare_type(
+    _context: object,
+    _inspected_column: object,
+    _metadata_column: object,
+    _inspected_type: object,
+    metadata_type: TypeEngine[object],
+) -> bool | None:
+    # Types from extensions (earthdistance's `earth`) reflect as unknown: do not compare.
+    return False if isinstance(metadata_type, UserDefinedType) else None
 
 
 def run_migrations(metadata: MetaData, *, schema: str) -> None:
@@ -16,22 +35,24 @@ def run_migrations(metadata: MetaData, *, schema: str) -> None:
     options = {
         "target_metadata": metadata,
         "version_table_schema": schema,
-        "include_schemas": False,
-        "compare_type": True,
-        # The version table lives in the schema too; it is Alembic's, not the model's.
-        "include_name": lambda name, type_, _parent: (
-            not (type_ == "table" and name == "alembic_version")
-        ),
+        "include_schemas": True,
+        "compare_type": _compare_type,
+        "include_name": lambda name, type_, _parent: _ours(name, type_, schema),
     }
     if context.is_offline_mode():
         context.configure(url=str(with_driver(url, "psycopg")), literal_binds=True, **options)
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(with_driver(url, "psycopg"), poolclass=pool.NullPool)
+    # Everything in migrations is schema-qualified. With the subgraph's own schema off the
+    # path from the first connect, reflection names it like the models do, so autogenerate
+    # and `alembic check` see no phantom changes.
+    engine = create_engine(
+        with_driver(url, "psycopg"),
+        poolclass=pool.NullPool,
+        connect_args={"options": f"-csearch_path={EXTENSIONS_SCHEMA}"},
+    )
     with engine.connect() as connection:
-        connection.execute(text(f"SET search_path TO {search_path(schema)}"))
-        connection.commit()
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()

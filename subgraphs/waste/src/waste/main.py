@@ -1,8 +1,44 @@
-"""The waste subgraph's ASGI app: `uvicorn waste.main:app`."""
+"""The waste subgraph's ASGI app: `uvicorn waste.main:app`. Also receives image uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
 
 from bunri_shared.app import create_app
+from bunri_shared.resources import Resources
+from waste import reconciler
+from waste.components import build_storage
 from waste.config import Settings
 from waste.context import Context
+from waste.events import ProgressHub
 from waste.schema import schema
+from waste.upload_endpoint import router as uploads
 
-app = create_app(settings=Settings(), schema=schema, context_class=Context)
+settings = Settings()
+if not settings.upload_signing_key.get_secret_value():
+    raise RuntimeError("BUNRI_UPLOAD_SIGNING_KEY must be set (the same on every waste replica)")
+
+
+async def start(resources: Resources) -> None:
+    app.state.storage = build_storage(settings)
+    app.state.progress_hub = ProgressHub(resources.redis)
+    app.state.reconciler = asyncio.create_task(reconciler.run_forever(resources, settings))
+
+
+async def stop(_resources: Resources) -> None:
+    app.state.reconciler.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await app.state.reconciler
+    await app.state.progress_hub.close()
+
+
+app = create_app(
+    settings=settings,
+    schema=schema,
+    context_class=Context,
+    routers=[uploads],
+    public_prefixes=("/uploads/",),
+    on_startup=start,
+    on_shutdown=stop,
+)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, Text, UniqueConstraint, func
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -29,6 +39,10 @@ class Upload(Base):
     declared_size: Mapped[int] = mapped_column(Integer)
     detected_type: Mapped[str | None] = mapped_column(Text)
     storage_key: Mapped[str | None] = mapped_column(Text)
+    stored_size: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # Of the bytes as uploaded: "the same image" for the analysis cache.
     sha256: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -52,11 +66,16 @@ class Analysis(Base):
     item_name: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float)
     classifier: Mapped[str | None] = mapped_column(Text)
-    cached: Mapped[bool | None]
     error_code: Mapped[str | None] = mapped_column(Text)
     error_message: Mapped[str | None] = mapped_column(Text)
     image_sha256: Mapped[str | None] = mapped_column(Text)
+    # image hash + classifier + normalised hint: equal keys give equal answers.
+    cache_key: Mapped[str | None] = mapped_column(Text)
+    cached: Mapped[bool | None]
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    points_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -65,6 +84,18 @@ class Analysis(Base):
         UniqueConstraint("user_id", "idempotency_key"),
         # Newest-first pagination of one user's analyses.
         Index("ix_analyses_user_created", "user_id", "created_at", "id"),
-        # Cache lookups: same image bytes analysed recently.
-        Index("ix_analyses_image_sha256", "image_sha256", "finished_at"),
+        # Cache lookups: the same question answered recently.
+        Index(
+            "ix_analyses_cache_key",
+            "cache_key",
+            "finished_at",
+            postgresql_where=text("status = 'SUCCEEDED'"),
+        ),
+        # The reconciler's scan for orphaned and unsent work.
+        Index(
+            "ix_analyses_unfinished",
+            "status",
+            "heartbeat_at",
+            postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
+        ),
     )

@@ -8,10 +8,15 @@ from typing import Self
 
 import strawberry
 
+from bunri_shared.auth.permissions import require_owner
+from bunri_shared.errors import bad_input, not_found
+from bunri_shared.ids import parse_uuid
+from waste import service
 from waste.context import Context
 from waste.models import Analysis
 
 Info = strawberry.Info[Context, None]
+MAX_PAGE = 50
 
 
 @strawberry.enum
@@ -23,9 +28,59 @@ class AnalysisStatus(Enum):
     FAILED = "FAILED"
 
 
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class WasteAnalysisEdge:
+    cursor: str
+    node: WasteAnalysis
+
+
+@strawberry.type
+class WasteAnalysisConnection:
+    edges: list[WasteAnalysisEdge]
+    page_info: PageInfo
+
+
 @strawberry.federation.type(keys=["id"])
 class User:
+    """Owned by the users subgraph; waste adds the user's analyses."""
+
     id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Self:
+        return cls(id=id)
+
+    @strawberry.field(description="Newest first. Owner only.")
+    async def analyses(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> WasteAnalysisConnection:
+        owner = parse_uuid(self.id)
+        if owner is None:
+            raise not_found("No such user.")
+        require_owner(info.context, owner)
+        limit = 20 if first is None else first
+        if not 1 <= limit <= MAX_PAGE:
+            raise bad_input(f"first must be between 1 and {MAX_PAGE}", field="first")
+        async with info.context.sessions() as session:
+            page = await service.analyses_page(
+                session=session, user_id=owner, first=limit, after=after
+            )
+        edges = [
+            WasteAnalysisEdge(cursor=service.cursor_of(row), node=WasteAnalysis.from_row(row))
+            for row in page.rows
+        ]
+        return WasteAnalysisConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
 
 
 @strawberry.federation.type(keys=["code"])
@@ -59,8 +114,12 @@ class WasteAnalysis:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        """Owner only: another user's analysis is FORBIDDEN, whoever asks for it."""
         row = await info.context.loaders.analysis.load(id)
-        return cls.from_row(row) if row else None
+        if row is None:
+            return None
+        require_owner(info.context, row.user_id)
+        return cls.from_row(row)
 
     @strawberry.field
     def status(self) -> AnalysisStatus:
@@ -104,3 +163,43 @@ class WasteAnalysis:
     @strawberry.field
     def finished_at(self) -> datetime | None:
         return self.row.finished_at
+
+
+@strawberry.type
+class ImageUpload:
+    upload_id: strawberry.ID
+    upload_url: str = strawberry.field(
+        description="PUT the raw image bytes here, with the same Content-Type."
+    )
+    expires_at: datetime
+
+
+@strawberry.input
+class CreateImageUploadInput:
+    content_type: str
+    byte_size: int
+
+
+@strawberry.input
+class AnalyzeWasteInput:
+    upload_id: strawberry.ID
+    hint: str | None = strawberry.field(
+        default=None, description='What the user says the item is, e.g. "생수병", "pizza box".'
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Same key from the same user: the same analysis, no second job."
+    )
+
+
+@strawberry.type
+class AnalysisProgressEvent:
+    analysis_id: strawberry.ID
+    status: AnalysisStatus
+    stage: str
+    progress: int
+    message: str | None
+    row: strawberry.Private[Analysis]
+
+    @strawberry.field
+    def analysis(self) -> WasteAnalysis:
+        return WasteAnalysis.from_row(self.row)

@@ -1,0 +1,106 @@
+"""Progress events: persisted in Postgres first, then fanned out through Redis pub/sub.
+
+Every waste process keeps ONE pub/sub connection and hands events to in-process queues,
+one per open subscription: any replica can serve any subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+log = logging.getLogger(__name__)
+TERMINAL = frozenset({"SUCCEEDED", "UNCLASSIFIED", "FAILED"})
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    analysis_id: str
+    status: str
+    stage: str
+    progress: int
+    message: str | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def encode(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def decode(cls, raw: str | bytes) -> ProgressEvent:
+        return cls(**json.loads(raw))
+
+
+def channel(analysis_id: str) -> str:
+    return f"waste:analysis:{analysis_id}"
+
+
+async def publish(redis: Redis, event: ProgressEvent) -> None:
+    await redis.publish(channel(event.analysis_id), event.encode())
+
+
+class ProgressHub:
+    """One Redis subscription connection for the whole process."""
+
+    def __init__(self, redis: Redis, *, queue_size: int = 64) -> None:
+        self._pubsub: PubSub = redis.pubsub(ignore_subscribe_messages=True)
+        self._queues: dict[str, set[asyncio.Queue[ProgressEvent]]] = {}
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
+        self._queue_size = queue_size
+
+    @contextlib.asynccontextmanager
+    async def listen(self, analysis_id: str) -> AsyncIterator[asyncio.Queue[ProgressEvent]]:
+        """Subscribed when this is entered, so events published afterwards are not missed."""
+        name = channel(analysis_id)
+        queue: asyncio.Queue[ProgressEvent] = asyncio.Queue(self._queue_size)
+        async with self._lock:
+            listeners = self._queues.setdefault(name, set())
+            if not listeners:
+                await self._pubsub.subscribe(name)
+            listeners.add(queue)
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._read(), name="progress-hub")
+        try:
+            yield queue
+        finally:
+            async with self._lock:
+                listeners = self._queues.get(name, set())
+                listeners.discard(queue)
+                if not listeners:
+                    self._queues.pop(name, None)
+                    await self._pubsub.unsubscribe(name)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except Exception:  # a dropped connection: redis-py reconnects on the next call
+                log.warning("progress hub: pub/sub read failed; retrying", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            name = message["channel"]
+            name = name.decode() if isinstance(name, bytes) else name
+            event = ProgressEvent.decode(message["data"])
+            for queue in list(self._queues.get(name, ())):
+                if queue.full():  # a stuck consumer loses its oldest event, not everyone's
+                    queue.get_nowait()
+                queue.put_nowait(event)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self._pubsub.aclose()

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import strawberry
+
+from bunri_shared.auth.permissions import IsAuthenticated, require_principal
+from bunri_shared.messaging import ANALYZE_WASTE, send
+from waste import service
+from waste.events import ProgressEvent, publish
+from waste.signing import upload_url
+from waste.types import (
+    AnalyzeWasteInput,
+    CreateImageUploadInput,
+    ImageUpload,
+    Info,
+    WasteAnalysis,
+)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Reserve an upload; then PUT the image bytes to the returned URL.",
+    )
+    async def create_image_upload(self, info: Info, input: CreateImageUploadInput) -> ImageUpload:
+        context = info.context
+        principal = require_principal(context)
+        settings = context.settings
+        async with context.sessions() as session, session.begin():
+            upload = await service.create_upload(
+                session=session,
+                settings=settings,
+                user_id=principal.user_id,
+                content_type=input.content_type,
+                size=input.byte_size,
+            )
+        return ImageUpload(
+            upload_id=strawberry.ID(str(upload.id)),
+            upload_url=upload_url(
+                base_url=settings.public_url,
+                key=settings.upload_signing_key.get_secret_value().encode(),
+                upload_id=upload.id,
+                expires_at=upload.expires_at,
+            ),
+            expires_at=upload.expires_at,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Analyse an uploaded image; follow it with analysisProgress.",
+    )
+    async def analyze_waste(self, info: Info, input: AnalyzeWasteInput) -> WasteAnalysis:
+        context = info.context
+        principal = require_principal(context)
+        async with context.sessions() as session, session.begin():
+            analysis, created = await service.request_analysis(
+                session=session,
+                settings=context.settings,
+                user_id=principal.user_id,
+                upload_id=input.upload_id,
+                hint=input.hint,
+                idempotency_key=input.idempotency_key,
+            )
+        if created:
+            # After the commit: a worker must find the row. If this send is lost, the
+            # reconciler re-sends it (the job stays QUEUED with an old enqueued_at).
+            await publish(
+                context.resources.redis,
+                ProgressEvent(str(analysis.id), "QUEUED", "queued", 0, None),
+            )
+            await send(context.resources.broker, ANALYZE_WASTE, analysis_id=str(analysis.id))
+        return WasteAnalysis.from_row(analysis)

@@ -1,0 +1,293 @@
+"""The analysis pipeline a worker runs for one analysis: stages persisted, then published.
+
+Stages (progress): start 0 → load 10 → hash 20 (cache check) → preprocess 30 →
+classify 50 → finalise 80 → done 100. A job is claimed with one conditional UPDATE, so
+a redelivered or re-enqueued message never runs a job twice at the same time, and a job
+whose worker died (heartbeat gone stale) is taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bunri_shared.messaging import AWARD_POINTS, send
+from bunri_shared.resources import Resources
+from bunri_shared.taxonomy.terms import normalise
+from waste.classifiers import (
+    Classification,
+    Classifier,
+    PermanentClassifierError,
+    TransientClassifierError,
+    Unclassified,
+)
+from waste.config import Settings
+from waste.events import ProgressEvent, publish
+from waste.models import Analysis, Upload
+from waste.storage import Storage, StoredObjectMissing
+
+log = logging.getLogger(__name__)
+PROGRESS = {"start": 0, "load": 10, "hash": 20, "preprocess": 30, "classify": 50, "finalise": 80}
+MAX_VISION_SIDE = 1024
+
+
+class PipelineFailure(Exception):
+    """A permanent failure: the job ends FAILED with this code; retrying cannot help."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # SUCCEEDED | UNCLASSIFIED
+    classification: Classification | None
+    classifier: str
+    cached: bool
+    message: str | None = None
+
+
+class Pipeline:
+    def __init__(
+        self, *, resources: Resources, settings: Settings, storage: Storage, classifier: Classifier
+    ) -> None:
+        self.resources, self.settings = resources, settings
+        self.storage, self.classifier = storage, classifier
+
+    async def run(self, analysis_id: uuid.UUID) -> None:
+        job = await self._claim(analysis_id)
+        if job is None:
+            log.info("analysis %s is finished or running elsewhere: skipped", analysis_id)
+            return
+        heartbeat = asyncio.create_task(self._heartbeat(analysis_id))
+        try:
+            outcome = await asyncio.wait_for(
+                self._stages(job), timeout=self.settings.job_time_limit_seconds
+            )
+        except TimeoutError:
+            await self.fail(analysis_id, "TIME_LIMIT", "The analysis took too long.")
+            return
+        except TransientClassifierError as error:
+            # Back to the queue; Dramatiq retries with exponential back-off.
+            await self._set(analysis_id, status="QUEUED", stage="retrying", message=str(error))
+            raise
+        except PipelineFailure as failure:
+            await self.fail(analysis_id, failure.code, failure.message)
+            return
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        await self._finish(job, outcome)
+
+    async def _stages(self, job: Analysis) -> Outcome:
+        await self._advance(job.id, "load")
+        image = await self._load(job)
+        await self._advance(job.id, "hash")
+        cache_key = self._cache_key(job)
+        if (hit := await self._cached(job.id, cache_key)) is not None:
+            return hit
+        await self._advance(job.id, "preprocess")
+        prepared = await asyncio.to_thread(_prepare, image)
+        await self._advance(job.id, "classify")
+        try:
+            found = await self.classifier.classify(
+                image=prepared, content_type="image/jpeg", hint=job.hint
+            )
+        except Unclassified as unsure:
+            return Outcome("UNCLASSIFIED", None, self.classifier.name, False, unsure.reason)
+        except PermanentClassifierError as error:
+            raise PipelineFailure("CLASSIFIER_ERROR", str(error)) from error
+        return Outcome("SUCCEEDED", found, self.classifier.name, cached=False)
+
+    # -- stages ----------------------------------------------------------------------
+
+    async def _load(self, job: Analysis) -> bytes:
+        async with self.resources.sessions() as session:
+            upload = await session.get(Upload, job.upload_id) if job.upload_id else None
+        if upload is None or upload.storage_key is None:
+            raise PipelineFailure("UPLOAD_NOT_FOUND", "The uploaded image is gone.")
+        try:
+            return await self.storage.get(upload.storage_key)
+        except StoredObjectMissing:
+            raise PipelineFailure("UPLOAD_NOT_FOUND", "The uploaded image is gone.") from None
+
+    def _cache_key(self, job: Analysis) -> str:
+        # The same bytes, classifier and hint always get the same answer.
+        parts = f"{job.image_sha256}|{self.classifier.name}|{normalise(job.hint or '')}"
+        return hashlib.sha256(parts.encode()).hexdigest()
+
+    async def _cached(self, analysis_id: uuid.UUID, cache_key: str) -> Outcome | None:
+        async with self.resources.sessions() as session, session.begin():
+            await session.execute(
+                update(Analysis).where(Analysis.id == analysis_id).values(cache_key=cache_key)
+            )
+            earlier = await session.scalar(
+                select(Analysis)
+                .where(
+                    Analysis.cache_key == cache_key,
+                    Analysis.status == "SUCCEEDED",
+                    Analysis.finished_at
+                    > datetime.now(UTC) - timedelta(days=self.settings.cache_days),
+                    Analysis.id != analysis_id,
+                )
+                .order_by(Analysis.finished_at.desc())
+                .limit(1)
+            )
+        if earlier is None or earlier.category_code is None:
+            return None
+        found = Classification(
+            category_code=earlier.category_code,
+            item_name=earlier.item_name,
+            confidence=earlier.confidence or 0.0,
+        )
+        return Outcome("SUCCEEDED", found, earlier.classifier or self.classifier.name, cached=True)
+
+    # -- state -----------------------------------------------------------------------
+
+    async def _claim(self, analysis_id: uuid.UUID) -> Analysis | None:
+        stale = datetime.now(UTC) - timedelta(seconds=self.settings.stale_after_seconds)
+        async with self.resources.sessions() as session, session.begin():
+            job = await session.scalar(
+                update(Analysis)
+                .where(
+                    Analysis.id == analysis_id,
+                    (Analysis.status == "QUEUED")
+                    | ((Analysis.status == "RUNNING") & (Analysis.heartbeat_at < stale)),
+                )
+                .values(
+                    status="RUNNING",
+                    stage="start",
+                    progress=0,
+                    attempts=Analysis.attempts + 1,
+                    heartbeat_at=datetime.now(UTC),
+                    started_at=text("coalesce(started_at, now())"),
+                )
+                .returning(Analysis)
+            )
+        if job is not None:
+            await self._publish(job.id, "RUNNING", "start", 0, None)
+        return job
+
+    async def _heartbeat(self, analysis_id: uuid.UUID) -> None:
+        while True:
+            await asyncio.sleep(self.settings.stale_after_seconds / 3)
+            async with self.resources.sessions() as session, session.begin():
+                await session.execute(
+                    update(Analysis)
+                    .where(Analysis.id == analysis_id, Analysis.status == "RUNNING")
+                    .values(heartbeat_at=datetime.now(UTC))
+                )
+
+    async def _advance(self, analysis_id: uuid.UUID, stage: str) -> None:
+        await self._set(analysis_id, status="RUNNING", stage=stage, progress=PROGRESS[stage])
+
+    async def _set(
+        self,
+        analysis_id: uuid.UUID,
+        *,
+        status: str,
+        stage: str,
+        progress: int | None = None,
+        message: str | None = None,
+        **values: Any,
+    ) -> None:
+        changes: dict[str, Any] = {"status": status, "stage": stage, **values}
+        if progress is not None:
+            changes["progress"] = progress
+        if status == "RUNNING":
+            changes["heartbeat_at"] = datetime.now(UTC)
+        async with self.resources.sessions() as session, session.begin():
+            row = await session.scalar(
+                update(Analysis)
+                .where(Analysis.id == analysis_id)
+                .values(**changes)
+                .returning(Analysis.progress)
+            )
+        await self._publish(analysis_id, status, stage, row or 0, message)
+
+    async def _finish(self, job: Analysis, outcome: Outcome) -> None:
+        found = outcome.classification
+        await self._advance(job.id, "finalise")
+        await self._set(
+            job.id,
+            status=outcome.status,
+            stage="done",
+            progress=100,
+            message=outcome.message,
+            finished_at=datetime.now(UTC),
+            classifier=outcome.classifier,
+            cached=outcome.cached,
+            category_code=found.category_code if found else None,
+            item_name=found.item_name if found else None,
+            confidence=found.confidence if found else None,
+        )
+        if outcome.status == "SUCCEEDED":
+            await award_points(self.resources, self.settings, job.id, job.user_id)
+
+    async def fail(self, analysis_id: uuid.UUID, code: str, message: str) -> None:
+        await self._set(
+            analysis_id,
+            status="FAILED",
+            stage="failed",
+            progress=100,
+            message=message,
+            error_code=code,
+            error_message=message,
+            finished_at=datetime.now(UTC),
+        )
+
+    async def _publish(
+        self, analysis_id: uuid.UUID, status: str, stage: str, progress: int, message: str | None
+    ) -> None:
+        event = ProgressEvent(str(analysis_id), status, stage, progress, message)
+        await publish(self.resources.redis, event)
+
+
+async def award_points(
+    resources: Resources, settings: Settings, analysis_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """Idempotent on the users side (source, analysis id); recorded here once sent."""
+    await send(
+        resources.broker,
+        AWARD_POINTS,
+        user_id=str(user_id),
+        source="waste.analysis",
+        source_id=str(analysis_id),
+        points=settings.points_per_analysis,
+        reason="analysis succeeded",
+    )
+    async with resources.sessions() as session, session.begin():
+        await _mark_points_sent(session, analysis_id)
+
+
+async def _mark_points_sent(session: AsyncSession, analysis_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Analysis).where(Analysis.id == analysis_id).values(points_sent_at=datetime.now(UTC))
+    )
+
+
+def _prepare(image: bytes) -> bytes:
+    """Decode, drop alpha, shrink the long side to 1024 px, encode as JPEG for the model."""
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            opened.load()
+            rgb = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise PipelineFailure("INVALID_IMAGE", "The stored image cannot be decoded.") from error
+    rgb.thumbnail((MAX_VISION_SIDE, MAX_VISION_SIDE))
+    out = io.BytesIO()
+    rgb.save(out, format="JPEG", quality=90)
+    return out.getvalue()

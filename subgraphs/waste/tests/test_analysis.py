@@ -1,0 +1,155 @@
+"""The heart of the product, end to end through the gateway with real workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from waste_flow import PROGRESS, analyze, jpeg, paused, resume, upload
+
+from devstack.testing import RunningStack, graphql, sign_up, subscribe
+
+
+def _watch(running: RunningStack, token: str, analysis_id: str, **kwargs: Any) -> list[dict]:
+    return subscribe(
+        running.gateway_url,
+        PROGRESS,
+        {"id": analysis_id},
+        connection_params={"authorization": f"Bearer {token}"},
+        **kwargs,
+    )
+
+
+def test_photo_with_hint_is_analysed_live_across_subgraphs(running: RunningStack) -> None:
+    account = sign_up(running, nickname="물병러")
+    token = account["accessToken"]
+    image = jpeg((10, 140, 220))
+    upload_id = upload(running, token, image)
+    with paused(running):
+        started = analyze(running, token, upload_id, "생수병")
+        assert "errors" not in started, started
+        analysis_id = started["data"]["analyzeWaste"]["id"]
+        assert started["data"]["analyzeWaste"]["status"] == "QUEUED"
+        # Subscribed while the job waits; the worker goes on once the first event is in.
+        events = _watch(running, token, analysis_id, on_first=lambda: resume(running))
+    payloads = [e["data"]["analysisProgress"] for e in events]
+    assert payloads[0]["status"] == "QUEUED"
+    stages = [p["stage"] for p in payloads]
+    assert stages[-1] == "done"
+    for expected in ("start", "load", "hash", "preprocess", "classify", "finalise"):
+        assert expected in stages, stages
+    progress = [p["progress"] for p in payloads]
+    assert progress == sorted(progress) and progress[-1] == 100
+    final = payloads[-1]
+    assert final["status"] == "SUCCEEDED"
+    result = final["analysis"]["result"]
+    assert result["cached"] is False and result["classifier"] == "offline-hint"
+    assert result["category"]["code"] == "CLEAR_PET"
+    assert result["category"]["name"] and result["category"]["guide"]["steps"]
+    assert final["analysis"]["user"]["nickname"] == "물병러"
+    assert isinstance(final["analysis"]["user"]["points"], int)
+
+    # The same image bytes again: answered from the cache.
+    again = analyze(running, token, upload(running, token, image), "생수병")
+    again_id = again["data"]["analyzeWaste"]["id"]
+    last = _watch(running, token, again_id)[-1]["data"]["analysisProgress"]
+    assert last["status"] == "SUCCEEDED"
+    assert last["analysis"]["result"]["cached"] is True
+    assert last["analysis"]["result"]["category"]["code"] == "CLEAR_PET"
+
+
+def test_a_late_subscriber_gets_one_terminal_event(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    analysis_id = analyze(running, token, upload(running, token, jpeg((1, 2, 3))), "우유팩")[
+        "data"
+    ]["analyzeWaste"]["id"]
+    first = _watch(running, token, analysis_id)
+    assert first[-1]["data"]["analysisProgress"]["status"] == "SUCCEEDED"
+    late = _watch(running, token, analysis_id)
+    assert len(late) == 1
+    assert late[0]["data"]["analysisProgress"]["status"] == "SUCCEEDED"
+    assert late[0]["data"]["analysisProgress"]["analysis"]["result"]["category"]["code"] == (
+        "PAPER_PACK"
+    )
+
+
+def test_no_usable_hint_is_unclassified_never_a_guess(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    for hint in (None, "qzxjvwk"):
+        analysis_id = analyze(running, token, upload(running, token, jpeg((9, 9, 9))), hint)[
+            "data"
+        ]["analyzeWaste"]["id"]
+        last = _watch(running, token, analysis_id)[-1]["data"]["analysisProgress"]
+        assert last["status"] == "UNCLASSIFIED"
+        assert last["analysis"]["result"] is None
+        assert last["message"]
+
+
+def test_one_query_spans_four_subgraphs(running: RunningStack) -> None:
+    account = sign_up(running, nickname="네개")
+    token = account["accessToken"]
+    analysis_id = analyze(running, token, upload(running, token, jpeg((4, 4, 4))), "알루미늄캔")[
+        "data"
+    ]["analyzeWaste"]["id"]
+    _watch(running, token, analysis_id)
+    body = graphql(
+        running.gateway_url,
+        """query ($id: ID!) { analysis(id: $id) {
+             status user { nickname }
+             result { category { code name guide { steps(language: EN) }
+               dropOffPointsNear(latitude: 37.5665, longitude: 126.978, radiusMeters: 50000,
+                                 first: 2) { distanceMeters point { name } } } } } }""",
+        {"id": analysis_id},
+        token=token,
+    )
+    assert "errors" not in body, body
+    analysis = body["data"]["analysis"]
+    assert analysis["user"]["nickname"] == "네개"  # users
+    category = analysis["result"]["category"]  # waste → recycling
+    assert category["code"] == "METAL" and category["guide"]["steps"]
+    assert len(category["dropOffPointsNear"]) == 2  # locations
+    assert category["dropOffPointsNear"][0]["point"]["name"]
+
+
+def test_idempotency_key_returns_the_same_analysis(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    upload_id = upload(running, token, jpeg((5, 6, 7)))
+    first = analyze(running, token, upload_id, "캔", idempotencyKey="photo-42")
+    second = analyze(running, token, upload_id, "캔", idempotencyKey="photo-42")
+    assert first["data"]["analyzeWaste"]["id"] == second["data"]["analyzeWaste"]["id"]
+    other = analyze(running, token, upload_id, "캔", idempotencyKey="photo-43")
+    assert other["data"]["analyzeWaste"]["id"] != first["data"]["analyzeWaste"]["id"]
+
+
+def test_another_user_can_neither_read_nor_subscribe(running: RunningStack) -> None:
+    owner, stranger = sign_up(running)["accessToken"], sign_up(running)["accessToken"]
+    analysis_id = analyze(running, owner, upload(running, owner, jpeg((8, 8, 8))), "캔")["data"][
+        "analyzeWaste"
+    ]["id"]
+    read = graphql(
+        running.gateway_url, "query ($id: ID!) { analysis(id: $id) { id } }", {"id": analysis_id},
+        token=stranger,
+    )  # fmt: skip
+    assert read["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    watched = _watch(running, stranger, analysis_id)
+    assert len(watched) == 1
+    assert watched[0]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert watched[0].get("data") is None
+
+
+def test_subscriptions_through_the_gateway_need_a_valid_token(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    analysis_id = analyze(running, token, upload(running, token, jpeg((3, 3, 3))), "캔")["data"][
+        "analyzeWaste"
+    ]["id"]
+    accepted = _watch(running, token, analysis_id)
+    assert accepted[-1]["data"]["analysisProgress"]["status"] in {"SUCCEEDED", "UNCLASSIFIED"}
+    refused = subscribe(running.gateway_url, PROGRESS, {"id": analysis_id}, timeout=10)
+    assert refused[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    forged = subscribe(
+        running.gateway_url,
+        PROGRESS,
+        {"id": analysis_id},
+        connection_params={"authorization": "Bearer not.a.token"},
+        timeout=10,
+    )
+    assert forged[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
