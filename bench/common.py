@@ -5,18 +5,27 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from devstack.embedded import free_port, local_servers
-from devstack.paths import data_dir
+from devstack.embedded import free_port, free_port_block, local_servers
+from devstack.paths import SUPERGRAPH_SDL, data_dir
 from devstack.stack import Stack
 from devstack.subgraphs import load_subgraphs
+from devstack.testing import RunningProcess
 
 
 @contextmanager
 def bench_stack() -> Iterator[Stack]:
     root = data_dir() / "bench"
     with local_servers(root, pg_port=free_port(), redis_port=free_port()) as servers:
-        stack = Stack(servers=servers, database="bunri_bench", subgraphs=load_subgraphs())
+        base = free_port_block(8)
+        stack = Stack(
+            servers=servers,
+            database="bunri_bench",
+            subgraphs=load_subgraphs(base_port=base),
+            gateway_port=base + 7,
+            data_dir=root,
+        )
         stack.prepare(fresh=True)
         yield stack
 
@@ -28,3 +37,18 @@ def summary(samples_ms: list[float]) -> str:
         f"n={len(ordered)} p50={statistics.median(ordered):.2f} ms "
         f"p99={p99:.2f} ms max={ordered[-1]:.2f} ms"
     )
+
+
+@contextmanager
+def running_stack(stack: Stack, log_dir: Path) -> Iterator[dict[str, RunningProcess]]:
+    """Every process of the stack (subgraphs, workers, gateway), as `make dev` runs them."""
+    started: dict[str, RunningProcess] = {}
+    try:
+        for spec in stack.processes(supergraph=SUPERGRAPH_SDL):
+            started[spec.name] = RunningProcess(spec, log_dir)
+        for process in started.values():
+            process.wait_healthy()
+        yield started
+    finally:
+        for process in reversed(list(started.values())):
+            process.stop()

@@ -199,12 +199,18 @@ def sign_up(
     running: RunningStack, *, email: str | None = None, nickname: str = "분리수거왕"
 ) -> dict[str, Any]:
     """A new account through the gateway; returns the AuthPayload plus the credentials."""
+    return sign_up_via(running.gateway_url, email=email, nickname=nickname)
+
+
+def sign_up_via(
+    gateway_url: str, *, email: str | None = None, nickname: str = "분리수거왕"
+) -> dict[str, Any]:
     credentials = {
         "email": email or new_email(),
         "password": "correct horse battery staple 42",
         "nickname": nickname,
     }
-    body = graphql(running.gateway_url, SIGN_UP, {"input": credentials})
+    body = graphql(gateway_url, SIGN_UP, {"input": credentials})
     assert "errors" not in body, body
     return {**body["data"]["signUp"], **credentials}
 

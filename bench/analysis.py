@@ -1,0 +1,183 @@
+"""The analysis pipeline under load, with the offline classifier, through the real gateway.
+
+Prints: end-to-end latency (analyzeWaste sent → terminal event received by a gateway
+subscriber), worker throughput (jobs/s for one worker process), and progress-event
+latency (published to Redis → received by a gateway subscriber), p50/p99.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import redis
+from PIL import Image
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from bench.common import bench_stack, running_stack, summary
+from devstack.testing import graphql, sign_up_via
+from waste.events import ProgressEvent, channel
+
+E2E_RUNS = 30
+THROUGHPUT_JOBS = 200
+EVENTS = 500
+PROGRESS = """subscription ($id: ID!) { analysisProgress(analysisId: $id) {
+  status stage progress message analysis { id } } }"""
+CREATE = """mutation ($i: CreateImageUploadInput!) { createImageUpload(input: $i) {
+  uploadId uploadUrl } }"""
+ANALYZE = "mutation ($i: AnalyzeWasteInput!) { analyzeWaste(input: $i) { id } }"
+
+
+def _jpeg(seed: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (seed % 256, (seed // 256) % 256, 99)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _upload(gateway: str, token: str, data: bytes) -> str:
+    import httpx
+
+    reserved = graphql(
+        gateway, CREATE, {"i": {"contentType": "image/jpeg", "byteSize": len(data)}}, token=token
+    )["data"]["createImageUpload"]
+    httpx.put(reserved["uploadUrl"], content=data, headers={"Content-Type": "image/jpeg"})
+    return reserved["uploadId"]
+
+
+class Subscriber:
+    """One gateway WebSocket subscription, read on a thread, timestamps kept."""
+
+    def __init__(self, gateway: str, token: str, analysis_id: str) -> None:
+        self.socket = connect(
+            gateway.replace("http://", "ws://"), subprotocols=["graphql-transport-ws"]
+        )
+        self.socket.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(self.socket.recv(10))["type"] == "connection_ack"
+        self.received: list[tuple[float, dict]] = []
+        self.first = threading.Event()
+        self.done = threading.Event()
+        self.socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": PROGRESS, "variables": {"id": analysis_id}},
+                }
+            )
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = json.loads(self.socket.recv())
+            except ConnectionClosed:
+                self.done.set()
+                return
+            now = time.perf_counter()
+            if message["type"] == "next":
+                self.received.append((now, message["payload"]["data"]["analysisProgress"]))
+                self.first.set()
+            if message["type"] in ("complete", "error"):
+                self.done.set()
+                self.socket.close()
+                return
+
+
+def end_to_end(gateway: str, token: str) -> None:
+    samples = []
+    for i in range(E2E_RUNS):
+        upload_id = _upload(gateway, token, _jpeg(i))
+        start = time.perf_counter()
+        analysis_id = graphql(
+            gateway, ANALYZE, {"i": {"uploadId": upload_id, "hint": "생수병"}}, token=token
+        )["data"]["analyzeWaste"]["id"]
+        subscriber = Subscriber(gateway, token, analysis_id)
+        subscriber.done.wait(30)
+        samples.append((subscriber.received[-1][0] - start) * 1000)
+    print(f"end to end (analyzeWaste → terminal event at a gateway subscriber): {summary(samples)}")
+
+
+def throughput(gateway: str, token: str, waste_db: str, worker_pid: int) -> None:
+    upload_id = _upload(gateway, token, _jpeg(10_000))
+    os.killpg(worker_pid, signal.SIGSTOP)  # queue everything first, then let the worker go
+    try:
+        ids = [
+            graphql(
+                gateway, ANALYZE, {"i": {"uploadId": upload_id, "hint": f"생수병 {i}"}}, token=token
+            )["data"]["analyzeWaste"]["id"]
+            for i in range(THROUGHPUT_JOBS)
+        ]
+    finally:
+        start = time.perf_counter()
+        os.killpg(worker_pid, signal.SIGCONT)
+    with psycopg.connect(waste_db) as conn:
+        while conn.execute(
+            "SELECT count(*) FROM analyses WHERE id = ANY(%s::uuid[]) AND status "
+            "IN ('SUCCEEDED','UNCLASSIFIED','FAILED')",
+            (ids,),
+        ).fetchone()[0] < len(ids):
+            time.sleep(0.02)
+    elapsed = time.perf_counter() - start
+    print(
+        f"worker throughput: {THROUGHPUT_JOBS} jobs in {elapsed:.2f} s = "
+        f"{THROUGHPUT_JOBS / elapsed:.1f} jobs/s (one worker process, offline classifier)"
+    )
+
+
+def event_latency(gateway: str, token: str, redis_url: str, worker_pid: int) -> None:
+    upload_id = _upload(gateway, token, _jpeg(20_000))
+    client = redis.Redis.from_url(redis_url)
+    os.killpg(worker_pid, signal.SIGSTOP)  # the job stays QUEUED: only our events arrive
+    try:
+        analysis_id = graphql(
+            gateway, ANALYZE, {"i": {"uploadId": upload_id, "hint": "캔"}}, token=token
+        )["data"]["analyzeWaste"]["id"]
+        subscriber = Subscriber(gateway, token, analysis_id)
+        subscriber.first.wait(10)
+        sent: dict[str, float] = {}
+        for i in range(EVENTS):
+            stage = f"bench-{i}"
+            sent[stage] = time.perf_counter()
+            client.publish(
+                channel(analysis_id), ProgressEvent(analysis_id, "RUNNING", stage, 50).encode()
+            )
+            time.sleep(0.005)
+        time.sleep(1)
+    finally:
+        os.killpg(worker_pid, signal.SIGCONT)
+    samples = [
+        (at - sent[p["stage"]]) * 1000 for at, p in subscriber.received if p["stage"] in sent
+    ]
+    print(
+        f"progress events (Redis publish → gateway subscriber): {summary(samples)}; "
+        f"{len(samples)}/{EVENTS} received"
+    )
+
+
+def main() -> None:
+    with (
+        bench_stack() as stack,
+        tempfile.TemporaryDirectory() as logs,
+        running_stack(stack, Path(logs)) as processes,
+    ):
+        token = sign_up_via(stack.gateway_url)["accessToken"]
+        waste = next(s for s in stack.subgraphs if s.name == "waste")
+        worker = processes["waste-worker"].popen.pid
+        end_to_end(stack.gateway_url, token)
+        throughput(stack.gateway_url, token, stack.role_url(waste), worker)
+        event_latency(stack.gateway_url, token, stack.servers.redis_url, worker)
+
+
+if __name__ == "__main__":
+    main()
