@@ -14,6 +14,8 @@ help:
 	@echo "make test     install what is missing, then run every test"
 	@echo "make lint     ruff check + format check"
 	@echo "make schema   export every subgraph SDL and compose router/supergraph.graphql"
+	@echo "make schema-check [BASE=origin/main]   stale SDLs, composition, breaking changes"
+	@echo "make bench [BENCH=nearby|analysis]     print benchmark figures"
 	@echo "make migrate  create roles/schemas, migrate and load reference data"
 	@echo "make import-sites FILE=path.csv   import KECO-format drop-off sites"
 
@@ -48,6 +50,10 @@ format: setup
 schema: setup
 	$(BUNRI) export-schema
 	$(BUNRI) compose
+
+# Fails on stale SDLs, failed composition, or a breaking API change against BASE.
+schema-check: setup
+	$(BUNRI) schema-check --base $(or $(BASE),origin/main)
 
 compose: setup
 	$(BUNRI) compose

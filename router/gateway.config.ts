@@ -150,13 +150,14 @@ const useBunriContext = (): GatewayPlugin => ({
         params['x-request-id'],
         params.requestId,
       ) ?? randomUUID();
-    // The address chain for rate limiting in the subgraphs: what proxies in front said,
-    // then the peer this gateway saw. Subgraphs trust only the hops they are told to.
+    // The client's address for rate limiting in the subgraphs: what the edge proxy in front
+    // said (Traefik overwrites X-Forwarded-For from untrusted clients), else our own peer.
     const peer = (context as { req?: { socket?: { remoteAddress?: string } } }).req?.socket
       ?.remoteAddress;
-    const forwardedFor = [request?.headers?.get('x-forwarded-for'), peer]
-      .filter((v): v is string => typeof v === 'string' && v.trim() !== '' && !/[\r\n]/.test(v))
-      .join(', ');
+    const forwardedFor = firstString(request?.headers?.get('x-forwarded-for'), peer)?.replace(
+      /[\r\n]/g,
+      '',
+    );
     extendContext({ authToken, requestId, forwardedFor } as Record<string, unknown>);
   },
 });

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from graphql import GraphQLError
 from honcho.manager import Manager
 
-from devstack import schemas
+from devstack import schema_diff, schemas
 from devstack.embedded import local_servers
-from devstack.paths import data_dir
-from devstack.stack import Stack, process_env
+from devstack.paths import REPO_ROOT, data_dir
+from devstack.stack import DEFAULT_ROLE_PASSWORD, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -25,6 +26,7 @@ PG_PORT = int(os.environ.get("BUNRI_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("BUNRI_REDIS_PORT", "56379"))
 DATABASE = os.environ.get("BUNRI_DB_NAME", "bunri")
 GATEWAY_PORT = int(os.environ.get("BUNRI_GATEWAY_PORT", "4000"))
+ROLE_PASSWORD = os.environ.get("BUNRI_DB_ROLE_PASSWORD", DEFAULT_ROLE_PASSWORD)
 
 SubgraphOption = Annotated[
     str | None, typer.Option("--subgraph", "-s", help="Only this subgraph (default: all).")
@@ -63,11 +65,113 @@ def compose(check: Annotated[bool, typer.Option(help="Fail if stale.")] = False)
         raise typer.Exit(1)
 
 
+BaseOption = Annotated[
+    str,
+    typer.Option(
+        "--base",
+        envvar="BUNRI_SCHEMA_BASE",
+        help="Git revision whose committed supergraph is the published API.",
+    ),
+]
+RepoOption = Annotated[
+    Path,
+    typer.Option(
+        "--repo",
+        file_okay=False,
+        help="Checkout whose working-tree router/supergraph.graphql is compared.",
+    ),
+]
+AllowBreakingOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-breaking",
+        envvar="BUNRI_ALLOW_BREAKING",
+        help="Report breaking changes but do not fail.",
+    ),
+]
+
+
+@app.command("schema-diff")
+def schema_diff_command(
+    base: BaseOption = "origin/main",
+    repo: RepoOption = REPO_ROOT,
+    allow_breaking: AllowBreakingOption = False,
+) -> None:
+    """Compare the supergraph's public API with the one committed at --base."""
+    code = _schema_diff(base=base, repo=repo, allow_breaking=allow_breaking)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("schema-check")
+def schema_check(
+    base: BaseOption = "origin/main",
+    repo: RepoOption = REPO_ROOT,
+    allow_breaking: AllowBreakingOption = False,
+) -> None:
+    """export-schema --check, compose --check, then schema-diff; stops at the first failure.
+
+    The first two always check this checkout; --repo only applies to schema-diff.
+    """
+    typer.echo("== export-schema --check")
+    outcomes = [schemas.export_subgraph(s, check=True) for s in load_subgraphs()]
+    for outcome in outcomes:
+        typer.echo(outcome.message, err=not outcome.ok)
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)
+    typer.echo("== compose --check")
+    composed = schemas.compose(check=True)
+    typer.echo(composed.message, err=not composed.ok)
+    if not composed.ok:
+        raise typer.Exit(1)
+    typer.echo(f"== schema-diff --base {base}")
+    code = _schema_diff(base=base, repo=repo, allow_breaking=allow_breaking)
+    if code:
+        raise typer.Exit(code)
+
+
+def _schema_diff(*, base: str, repo: Path, allow_breaking: bool) -> int:
+    path = schema_diff.DEFAULT_SUPERGRAPH_PATH
+    old = schema_diff.base_supergraph(repo, base, path)
+    if old is None:
+        typer.echo(f"no supergraph at {base}: nothing to compare")
+        return 0
+    current = repo / path
+    if not current.is_file():
+        typer.echo(f"no {path} in {repo}: run `make schema`", err=True)
+        return 1
+    try:
+        changes = schema_diff.compare(old, current.read_text(encoding="utf-8"))
+    except GraphQLError as error:
+        typer.echo(f"cannot compare supergraphs: {error}", err=True)
+        return 1
+    for change in changes:
+        typer.echo(f"{change.level:<9} {change.kind}: {change.description}")
+    breaking = sum(c.level == "BREAKING" for c in changes)
+    dangerous = len(changes) - breaking
+    typer.echo(f"schema-diff against {base}: {breaking} breaking, {dangerous} dangerous")
+    if breaking and not allow_breaking:
+        typer.echo(
+            "breaking API changes: clients of the published schema would fail; if intended,"
+            " pass --allow-breaking (or BUNRI_ALLOW_BREAKING=1)",
+            err=True,
+        )
+        return 1
+    if breaking:
+        typer.echo("breaking changes allowed (--allow-breaking / BUNRI_ALLOW_BREAKING)")
+    return 0
+
+
 @app.command()
 def prepare(fresh: Annotated[bool, typer.Option(help="Drop the database first.")] = False) -> None:
     """Start the servers, then create roles and schemas, migrate and load reference data."""
-    with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT) as servers:
-        stack = Stack(servers=servers, database=DATABASE, subgraphs=load_subgraphs())
+    with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=False) as servers:
+        stack = Stack(
+            servers=servers,
+            database=DATABASE,
+            subgraphs=load_subgraphs(),
+            role_password=ROLE_PASSWORD,
+        )
         for line in stack.prepare(fresh=fresh):
             typer.echo(line)
 
@@ -89,6 +193,7 @@ def dev() -> None:
             database=DATABASE,
             subgraphs=load_subgraphs(),
             gateway_port=GATEWAY_PORT,
+            role_password=ROLE_PASSWORD,
         )
         for line in stack.prepare():
             typer.echo(line)
@@ -108,7 +213,12 @@ def import_sites(
 ) -> None:
     """Import KECO-format drop-off sites into the locations schema (as the locations role)."""
     with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=False) as servers:
-        stack = Stack(servers=servers, database=DATABASE, subgraphs=load_subgraphs())
+        stack = Stack(
+            servers=servers,
+            database=DATABASE,
+            subgraphs=load_subgraphs(),
+            role_password=ROLE_PASSWORD,
+        )
         locations = next(s for s in stack.subgraphs if s.name == "locations")
         done = subprocess.run(
             [sys.executable, "-m", "locations.cli", "import-sites", str(path.resolve())],

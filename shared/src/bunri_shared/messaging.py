@@ -14,6 +14,8 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO
 
+from bunri_shared.worker_health import HeartbeatFile
+
 
 @dataclass(frozen=True, slots=True)
 class Route:
@@ -33,6 +35,7 @@ def setup_broker(redis_url: str) -> RedisBroker:
     """A worker process's broker: declare it before any actor (async actors allowed)."""
     broker = RedisBroker(url=redis_url)
     broker.add_middleware(AsyncIO())
+    broker.add_middleware(HeartbeatFile())
     dramatiq.set_broker(broker)
     return broker
 

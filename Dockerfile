@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1.7
+# One recipe for every Bunri Python image; PACKAGE picks what goes in:
+#   docker build --build-arg PACKAGE=bunri-waste -t bunri/waste .   a subgraph (and its worker)
+#   docker build --build-arg PACKAGE=all -t bunri/tools .           every package: migrations
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
+
+FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
+
+FROM ${PYTHON_IMAGE} AS build
+COPY --from=uv /uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/app/.venv
+WORKDIR /app
+ARG PACKAGE
+RUN test -n "$PACKAGE" || (echo "build with --build-arg PACKAGE=bunri-<subgraph>|all" && exit 1)
+
+# Dependencies first, from the lockfile alone: this layer survives code changes.
+COPY pyproject.toml uv.lock ./
+COPY shared/pyproject.toml shared/
+COPY devstack/pyproject.toml devstack/
+COPY subgraphs/auth/pyproject.toml subgraphs/auth/
+COPY subgraphs/users/pyproject.toml subgraphs/users/
+COPY subgraphs/waste/pyproject.toml subgraphs/waste/
+COPY subgraphs/recycling/pyproject.toml subgraphs/recycling/
+COPY subgraphs/locations/pyproject.toml subgraphs/locations/
+RUN --mount=type=cache,target=/root/.cache/uv \
+    if [ "$PACKAGE" = all ]; then select="--all-packages"; else select="--package $PACKAGE"; fi; \
+    uv sync --frozen --no-dev --no-install-workspace $select
+
+# Then the project itself, installed (not editable) into the same environment.
+COPY shared shared
+COPY devstack devstack
+COPY subgraphs subgraphs
+COPY supergraph.yaml ./
+RUN --mount=type=cache,target=/root/.cache/uv \
+    if [ "$PACKAGE" = all ]; then select="--all-packages"; else select="--package $PACKAGE"; fi; \
+    uv sync --frozen --no-dev --no-editable $select
+
+FROM ${PYTHON_IMAGE} AS runtime
+RUN groupadd --system --gid 10001 bunri \
+    && useradd --system --uid 10001 --gid bunri --home-dir /app --shell /usr/sbin/nologin bunri \
+    && mkdir -p /data && chown bunri:bunri /data
+WORKDIR /app
+COPY --from=build /app/.venv /app/.venv
+# Migrations and reference data travel with the image; tests do not.
+COPY --from=build /app/supergraph.yaml /app/supergraph.yaml
+COPY --from=build /app/subgraphs /app/subgraphs
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    BUNRI_DATA_DIR=/data
+USER bunri
+EXPOSE 8000
+# Each compose service sets its command (uvicorn <name>.main:app, dramatiq <name>.tasks, …).
+CMD ["python", "-c", "print('set a command: see docker-compose.yml')"]
