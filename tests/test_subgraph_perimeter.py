@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -53,3 +55,18 @@ def test_too_deep_a_query_is_refused(running: RunningStack) -> None:
     body = running.query_subgraph("recycling", deep)
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "depth" in body["errors"][0]["message"]
+
+
+def test_logs_are_json_lines_carrying_the_request_id(running: RunningStack) -> None:
+    response = httpx.post(
+        running.subgraph_url("recycling"),
+        json={"query": "{ wasteCategories { code } }"},
+        headers={**running.subgraph_headers, "x-request-id": "trace-me-4242"},
+    )
+    assert response.status_code == 200
+    log = running.processes["recycling"].log_path
+    lines = [json.loads(line) for line in log.read_text().splitlines() if "trace-me-4242" in line]
+    assert lines, "no log line carries the request id"
+    entry = lines[-1]
+    assert entry["request_id"] == "trace-me-4242" and entry["service"] == "recycling"
+    assert entry["status"] == 200 and entry["level"] == "INFO" and "duration_ms" in entry

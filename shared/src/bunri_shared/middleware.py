@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
+import time
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bunri_shared.request_id import REQUEST_ID_HEADER, accept_or_make, current_request_id
 
+access_log = logging.getLogger("bunri.access")
+# Probes are polled every few seconds: logging them would drown everything else.
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
 # Probes must work without the secret; everything else must come through the gateway.
 OPEN_PATHS = frozenset({"/health", "/ready", "/metrics", "/.well-known/jwks.json"})
 
 
 class RequestIdMiddleware:
+    """Takes or makes the request id, echoes it, and logs one line per HTTP request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -24,15 +32,30 @@ class RequestIdMiddleware:
             return
         request_id = accept_or_make(Headers(scope=scope).get(REQUEST_ID_HEADER))
         token = current_request_id.set(request_id)
+        started = time.perf_counter()
+        status = 0
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if scope["type"] == "http" and scope["path"] not in QUIET_PATHS:
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
             current_request_id.reset(token)
 
 

@@ -156,3 +156,41 @@ def test_nearest_query_is_answered_by_the_position_index(running: RunningStack) 
         conn.execute("SET enable_seqscan = off")
         plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {statement}").fetchall())
     assert "ix_drop_off_points_position" in plan, plan
+
+
+def test_is_open_now_follows_the_parsed_hours(running: RunningStack) -> None:
+    from locations.keco import OpeningHours
+
+    always = OpeningHours(weekdays=(((0, 1440),),) * 7).to_json()
+    never = OpeningHours.closed().to_json()
+    unknown = OpeningHours.unknown().to_json()
+    with psycopg.connect(running.role_url("locations")) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id::text FROM drop_off_points LIMIT 3")]
+        originals = {
+            i: conn.execute(
+                "SELECT opening_hours FROM drop_off_points WHERE id = %s", (i,)
+            ).fetchone()[0]
+            for i in ids
+        }
+        try:
+            for point_id, hours in zip(ids, (always, never, unknown), strict=True):
+                conn.execute(
+                    "UPDATE drop_off_points SET opening_hours = %s WHERE id = %s",
+                    (psycopg.types.json.Jsonb(hours), point_id),
+                )
+            conn.commit()
+            query = "query ($id: ID!) { dropOffPoint(id: $id) { isOpenNow } }"
+            answers = [
+                running.query_subgraph("locations", query, {"id": i})["data"]["dropOffPoint"][
+                    "isOpenNow"
+                ]
+                for i in ids
+            ]
+            assert answers == [True, False, None]
+        finally:
+            for point_id, hours in originals.items():
+                conn.execute(
+                    "UPDATE drop_off_points SET opening_hours = %s WHERE id = %s",
+                    (psycopg.types.json.Jsonb(hours), point_id),
+                )
+            conn.commit()
