@@ -46,7 +46,7 @@ def vision_workers(
     regular = running.processes["waste-worker"].spec
     started: list[RunningProcess] = []
 
-    def start() -> RunningProcess:
+    def start(**settings: str) -> RunningProcess:
         spec = dataclasses.replace(
             regular,
             name=f"vision-worker-{len(started)}",
@@ -57,6 +57,7 @@ def vision_workers(
                 "BUNRI_VISION_MODEL": "fake-vision-1",
                 "BUNRI_VISION_TIMEOUT_SECONDS": "10",
                 "BUNRI_JOB_MAX_RETRIES": "2",
+                **settings,
             },
         )
         process = RunningProcess(spec, tmp_path)
@@ -190,3 +191,16 @@ def test_a_subscriber_on_another_replica_sees_the_job(
         assert events[-1]["data"]["analysisProgress"]["status"] == "SUCCEEDED"
     finally:
         replica.stop()
+
+
+def test_a_job_over_its_time_limit_fails(
+    running: RunningStack, vision_workers, fake_openai
+) -> None:
+    from waste_tests_fake_openai import Behaviour
+
+    fake_openai.default = Behaviour(answer=ANSWER, delay=8)
+    vision_workers(BUNRI_JOB_TIME_LIMIT_SECONDS="2")
+    token = sign_up(running)["accessToken"]
+    analysis_id = _start_job(running, token)
+    _wait_for(lambda: _row(running, analysis_id)["status"] == "FAILED")
+    assert _row(running, analysis_id)["error_code"] == "TIME_LIMIT"
