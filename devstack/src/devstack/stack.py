@@ -128,6 +128,10 @@ class Stack:
                             "1",
                             "--threads",
                             "4",
+                            # Stop within the supervisor's grace period; the reconciler
+                            # re-runs whatever a stop interrupts.
+                            "--worker-shutdown-timeout",
+                            "4000",
                         ],
                         env=env,
                     )
