@@ -22,8 +22,8 @@ from PIL import Image
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from bench.common import bench_stack, running_stack, summary
-from devstack.testing import graphql, sign_up_via
+from bench.common import bench_stack, summary
+from devstack.testing import graphql, running_processes, sign_up_via
 from waste.events import ProgressEvent, channel
 
 E2E_RUNS = 30
@@ -169,7 +169,7 @@ def main() -> None:
     with (
         bench_stack() as stack,
         tempfile.TemporaryDirectory() as logs,
-        running_stack(stack, Path(logs)) as processes,
+        running_processes(stack, Path(logs)) as processes,
     ):
         token = sign_up_via(stack.gateway_url)["accessToken"]
         waste = next(s for s in stack.subgraphs if s.name == "waste")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from devstack.embedded import free_port, free_port_block, local_servers
-from devstack.paths import SUPERGRAPH_SDL, data_dir
+from devstack.paths import data_dir
 from devstack.stack import Stack
 from devstack.subgraphs import load_subgraphs
-from devstack.testing import RunningProcess
 
 
 @contextmanager
@@ -37,18 +35,3 @@ def summary(samples_ms: list[float]) -> str:
         f"n={len(ordered)} p50={statistics.median(ordered):.2f} ms "
         f"p99={p99:.2f} ms max={ordered[-1]:.2f} ms"
     )
-
-
-@contextmanager
-def running_stack(stack: Stack, log_dir: Path) -> Iterator[dict[str, RunningProcess]]:
-    """Every process of the stack (subgraphs, workers, gateway), as `make dev` runs them."""
-    started: dict[str, RunningProcess] = {}
-    try:
-        for spec in stack.processes(supergraph=SUPERGRAPH_SDL):
-            started[spec.name] = RunningProcess(spec, log_dir)
-        for process in started.values():
-            process.wait_healthy()
-        yield started
-    finally:
-        for process in reversed(list(started.values())):
-            process.stop()

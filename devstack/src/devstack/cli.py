@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +36,25 @@ SubgraphOption = Annotated[
 ]
 
 
+@contextmanager
+def _local_stack(*, redis: bool = True) -> Iterator[Stack]:
+    """The stack on this machine: embedded servers unless DATABASE_URL/REDIS_URL are set."""
+    with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=redis) as servers:
+        yield Stack(
+            servers=servers,
+            database=DATABASE,
+            subgraphs=load_subgraphs(),
+            gateway_port=GATEWAY_PORT,
+            role_password=ROLE_PASSWORD,
+        )
+
+
+def _report(*outcomes: schemas.Outcome) -> bool:
+    for outcome in outcomes:
+        typer.echo(outcome.message, err=not outcome.ok)
+    return all(outcome.ok for outcome in outcomes)
+
+
 def _selected(name: str | None) -> list[Subgraph]:
     subgraphs = load_subgraphs()
     if name is None:
@@ -49,19 +71,14 @@ def export_schema(
     check: Annotated[bool, typer.Option(help="Fail if a committed SDL is stale.")] = False,
 ) -> None:
     """Export each subgraph's SDL to subgraphs/<name>/schema.graphql."""
-    outcomes = [schemas.export_subgraph(s, check=check) for s in _selected(subgraph)]
-    for outcome in outcomes:
-        typer.echo(outcome.message, err=not outcome.ok)
-    if not all(o.ok for o in outcomes):
+    if not _report(*(schemas.export_subgraph(s, check=check) for s in _selected(subgraph))):
         raise typer.Exit(1)
 
 
 @app.command()
 def compose(check: Annotated[bool, typer.Option(help="Fail if stale.")] = False) -> None:
     """Compose router/supergraph.graphql from the subgraph SDLs."""
-    outcome = schemas.compose(check=check)
-    typer.echo(outcome.message, err=not outcome.ok)
-    if not outcome.ok:
+    if not _report(schemas.compose(check=check)):
         raise typer.Exit(1)
 
 
@@ -114,15 +131,10 @@ def schema_check(
     The first two always check this checkout; --repo only applies to schema-diff.
     """
     typer.echo("== export-schema --check")
-    outcomes = [schemas.export_subgraph(s, check=True) for s in load_subgraphs()]
-    for outcome in outcomes:
-        typer.echo(outcome.message, err=not outcome.ok)
-    if not all(o.ok for o in outcomes):
+    if not _report(*(schemas.export_subgraph(s, check=True) for s in load_subgraphs())):
         raise typer.Exit(1)
     typer.echo("== compose --check")
-    composed = schemas.compose(check=True)
-    typer.echo(composed.message, err=not composed.ok)
-    if not composed.ok:
+    if not _report(schemas.compose(check=True)):
         raise typer.Exit(1)
     typer.echo(f"== schema-diff --base {base}")
     code = _schema_diff(base=base, repo=repo, allow_breaking=allow_breaking)
@@ -165,13 +177,7 @@ def _schema_diff(*, base: str, repo: Path, allow_breaking: bool) -> int:
 @app.command()
 def prepare(fresh: Annotated[bool, typer.Option(help="Drop the database first.")] = False) -> None:
     """Start the servers, then create roles and schemas, migrate and load reference data."""
-    with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=False) as servers:
-        stack = Stack(
-            servers=servers,
-            database=DATABASE,
-            subgraphs=load_subgraphs(),
-            role_password=ROLE_PASSWORD,
-        )
+    with _local_stack(redis=False) as stack:
         for line in stack.prepare(fresh=fresh):
             typer.echo(line)
 
@@ -183,18 +189,9 @@ def dev() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # SIGTERM before the supervisor takes over must still stop the embedded servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    outcome = schemas.compose()
-    if not outcome.ok:
-        typer.echo(outcome.message, err=True)
+    if not _report(schemas.compose()):
         raise typer.Exit(1)
-    with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT) as servers:
-        stack = Stack(
-            servers=servers,
-            database=DATABASE,
-            subgraphs=load_subgraphs(),
-            gateway_port=GATEWAY_PORT,
-            role_password=ROLE_PASSWORD,
-        )
+    with _local_stack() as stack:
         for line in stack.prepare():
             typer.echo(line)
         manager = Manager()
@@ -202,7 +199,7 @@ def dev() -> None:
             manager.add_process(
                 spec.name, _shell(spec.argv), env=process_env(spec), cwd=str(spec.cwd or Path.cwd())
             )
-        _print_urls(stack, servers_embedded=(servers.embedded_postgres, servers.embedded_redis))
+        _print_urls(stack)
         manager.loop()
     sys.exit(manager.returncode or 0)
 
@@ -212,13 +209,7 @@ def import_sites(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
 ) -> None:
     """Import KECO-format drop-off sites into the locations schema (as the locations role)."""
-    with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=False) as servers:
-        stack = Stack(
-            servers=servers,
-            database=DATABASE,
-            subgraphs=load_subgraphs(),
-            role_password=ROLE_PASSWORD,
-        )
+    with _local_stack(redis=False) as stack:
         locations = next(s for s in stack.subgraphs if s.name == "locations")
         done = subprocess.run(
             [sys.executable, "-m", "locations.cli", "import-sites", str(path.resolve())],
@@ -229,20 +220,19 @@ def import_sites(
 
 
 def _shell(argv: list[str]) -> str:
-    import shlex
-
     return "exec " + shlex.join(argv)
 
 
-def _print_urls(stack: Stack, *, servers_embedded: tuple[bool, bool]) -> None:
+def _print_urls(stack: Stack) -> None:
+    servers = stack.servers
     lines = [
         f"  gateway (GraphiQL): {stack.gateway_url}",
         f"  gateway health:     http://127.0.0.1:{stack.gateway_port}/healthcheck",
         *(f"  {s.name:<19} {s.local_url()}" for s in stack.subgraphs),
-        f"  postgres:           {'embedded' if servers_embedded[0] else 'external'}"
+        f"  postgres:           {'embedded' if servers.embedded_postgres else 'external'}"
         f" (database {stack.database})",
-        f"  redis:              {'embedded' if servers_embedded[1] else 'external'}"
-        f" ({stack.servers.redis_url})",
+        f"  redis:              {'embedded' if servers.embedded_redis else 'external'}"
+        f" ({servers.redis_url})",
     ]
     typer.echo("Bunri is starting:\n" + "\n".join(lines) + "\nCtrl-C stops everything.")
 

@@ -12,6 +12,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ TEST_SETTINGS = {
     # Orphaned analyses are noticed within seconds, not half a minute.
     "BUNRI_STALE_AFTER_SECONDS": "2",
     "BUNRI_RECONCILE_INTERVAL_SECONDS": "0.5",
+    "BUNRI_JWKS_REFRESH_COOLDOWN_SECONDS": "1",
 }
 
 
@@ -143,19 +145,25 @@ def stack(servers: Servers) -> Stack:
     return prepared
 
 
-@pytest.fixture(scope="session")
-def running(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    log_dir = tmp_path_factory.mktemp("process-logs")
+@contextmanager
+def running_processes(stack: Stack, log_dir: Path) -> Iterator[dict[str, RunningProcess]]:
+    """Every process of the stack (subgraphs, workers, gateway), as `make dev` runs them."""
     started: dict[str, RunningProcess] = {}
     try:
         for spec in stack.processes(supergraph=SUPERGRAPH_SDL):
             started[spec.name] = RunningProcess(spec, log_dir)
         for process in started.values():
             process.wait_healthy()
-        yield RunningStack(stack, started)
+        yield started
     finally:
         for process in reversed(list(started.values())):
             process.stop()
+
+
+@pytest.fixture(scope="session")
+def running(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_processes(stack, tmp_path_factory.mktemp("process-logs")) as started:
+        yield RunningStack(stack, started)
 
 
 def graphql(

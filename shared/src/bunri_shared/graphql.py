@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,14 +17,13 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from bunri_shared.errors import BunriError, ErrorCode
 
 # @theguild/federation-composition 0.27 rejects Strawberry's default (2.11); every
 # subgraph must declare the same version.
 FEDERATION_VERSION = "2.9"
-
-log = logging.getLogger(__name__)
 
 
 class GraphQLLimits(BaseSettings):
@@ -66,7 +64,7 @@ class ContractErrors(MaskErrors):
                 else ErrorCode.GRAPHQL_VALIDATION_FAILED
             )
             return _with_code(error, error.message, code)
-        log.error("unhandled error in resolver", exc_info=original)
+        # Logged with its traceback by BunriSchema.process_errors, before this mask.
         return _with_code(error, self.error_message, ErrorCode.INTERNAL)
 
 
@@ -79,6 +77,21 @@ def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLErr
         path=error.path,
         extensions={**(error.extensions or {}), "code": code.value},
     )
+
+
+class BunriSchema(strawberry.federation.Schema):
+    """Logs only what is a bug: errors meant for clients (BunriError, invalid queries) are
+    answers, not incidents, and logging them at ERROR would bury the real ones."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [
+            error
+            for error in errors
+            if error.original_error is not None and not isinstance(error.original_error, BunriError)
+        ]
+        super().process_errors(unexpected, execution_context)
 
 
 def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
@@ -101,8 +114,8 @@ def federation_schema(
     types: Iterable[type] = (),
     limits: GraphQLLimits | None = None,
     **kwargs: Any,
-) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+) -> BunriSchema:
+    return BunriSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,

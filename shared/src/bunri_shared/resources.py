@@ -41,6 +41,7 @@ class Resources:
                 jwks_url=settings.jwks_url,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
+                refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
             ),
             broker=RedisBroker(url=settings.redis_url),
         )

@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:4001/.well-known/jwks.json"
     jwt_issuer: str = "bunri-auth"
     jwt_audience: str = "bunri"
+    # An unknown kid refetches the JWKS at most this often (a flood of forged kids must not
+    # turn into a flood of fetches); rotate keys in two steps (see auth/keys.py).
+    jwks_refresh_cooldown_seconds: float = 30.0
     # Proxies in front of the gateway that append to X-Forwarded-For (0 locally).
     trusted_proxy_hops: int = 0
 

@@ -23,14 +23,19 @@ def unauthenticated(message: str) -> BunriError:
 class TokenVerifier:
     """Verifies signature, algorithm, `exp`, `iss` and `aud`.
 
-    Keys come from the JWKS, cached; an unknown `kid` makes PyJWKClient fetch the set
-    again (once), so a newly rotated key is picked up without a restart.
+    Keys come from the JWKS, cached for five minutes; an unknown `kid` makes PyJWKClient
+    fetch the set again (at most once per cooldown), so a new key is picked up without a
+    restart.
     """
 
-    def __init__(self, *, jwks_url: str, issuer: str, audience: str) -> None:
+    def __init__(
+        self, *, jwks_url: str, issuer: str, audience: str, refresh_cooldown: float = 30.0
+    ) -> None:
         self.issuer = issuer
         self.audience = audience
-        self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+        self._jwks = PyJWKClient(
+            jwks_url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=refresh_cooldown
+        )
 
     async def verify(self, token: str) -> Principal:
         try:

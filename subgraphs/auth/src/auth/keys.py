@@ -1,8 +1,11 @@
 """Signing keys: Ed25519 private keys from a directory, published as a JWKS.
 
-Rotation: add a new key file and make it active (BUNRI_AUTH_ACTIVE_KID, or the file
-name that sorts last); keep the old file until the longest access token signed with it
-has expired, then delete it. Verifiers refetch the JWKS on an unknown kid.
+Rotation, in two steps so that no verifier ever meets a kid it cannot fetch yet:
+1. add the new key file but keep signing with the old one (BUNRI_AUTH_ACTIVE_KID=<old>);
+   restart auth: the JWKS now publishes both;
+2. after the verifiers' JWKS cache has turned over (5 minutes), make the new key active
+   (unset BUNRI_AUTH_ACTIVE_KID: the file name that sorts last signs) and restart auth;
+   delete the old file once its last access token has expired (15 minutes).
 """
 
 from __future__ import annotations

@@ -22,10 +22,12 @@ async def provision(
     if raw is not None:
         pending = json.loads(raw)
         nickname, email = pending["nickname"], pending.get("email")
-    elif is_self:
-        nickname, email = f"user-{user_id.hex[:8]}", None
     else:
-        return None
+        # The worker may have made it (and removed the key) since the caller looked.
+        existing = await session.get(Profile, user_id)
+        if existing is not None or not is_self:
+            return existing
+        nickname, email = f"user-{user_id.hex[:8]}", None
     return await service.ensure_profile(
         session=session, user_id=user_id, nickname=nickname, email=email
     )
