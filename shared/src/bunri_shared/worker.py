@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from bunri_shared.logging import configure_logging
 from bunri_shared.resources import Resources
 from bunri_shared.settings import ServiceSettings
+
+
+def configure_worker(settings: ServiceSettings) -> None:
+    """JSON logs in worker processes too (Dramatiq's own lines included)."""
+    configure_logging(
+        service=f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json
+    )
 
 
 class WorkerResources:

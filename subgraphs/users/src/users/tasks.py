@@ -10,11 +10,12 @@ import uuid
 import dramatiq
 
 from bunri_shared.messaging import AWARD_POINTS, CREATE_PROFILE, pending_profile_key, setup_broker
-from bunri_shared.worker import WorkerResources
+from bunri_shared.worker import WorkerResources, configure_worker
 from users import service
 from users.config import Settings
 
 settings = Settings()
+configure_worker(settings)
 broker = setup_broker(settings.redis_url)
 resources = WorkerResources(settings)
 

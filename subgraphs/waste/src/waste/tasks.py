@@ -8,12 +8,13 @@ from typing import Any
 import dramatiq
 
 from bunri_shared.messaging import ANALYZE_WASTE, setup_broker
-from bunri_shared.worker import WorkerResources
+from bunri_shared.worker import WorkerResources, configure_worker
 from waste.components import build_classifier, build_storage
 from waste.config import Settings
 from waste.pipeline import Pipeline
 
 settings = Settings()
+configure_worker(settings)
 broker = setup_broker(settings.redis_url)
 resources = WorkerResources(settings)
 _pipeline: Pipeline | None = None
