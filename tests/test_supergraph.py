@@ -62,3 +62,28 @@ def test_bad_input_is_a_coded_error_through_the_gateway(running: RunningStack) -
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "latitude" in error["message"]
     assert "Traceback" not in str(body)
+
+
+def test_gateway_health_graphiql_and_cors(running: RunningStack) -> None:
+    import httpx
+
+    base = running.gateway_url.removesuffix("/graphql")
+    assert httpx.get(f"{base}/healthcheck").status_code == 200
+    assert httpx.get(f"{base}/readiness").status_code == 200
+    page = httpx.get(running.gateway_url, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "<title>Hive Gateway</title>" in page.text
+    preflight = httpx.options(
+        running.gateway_url,
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert preflight.headers.get("access-control-allow-origin") == "http://localhost:3000"
+    assert "authorization" in preflight.headers.get("access-control-allow-headers", "").lower()
+    foreign = httpx.options(
+        running.gateway_url,
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert foreign.headers.get("access-control-allow-origin") != "https://evil.example"
