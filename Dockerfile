@@ -41,12 +41,13 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 bunri \
     && useradd --system --uid 10001 --gid bunri --home-dir /app --shell /usr/sbin/nologin bunri \
-    && mkdir -p /data && chown bunri:bunri /data
+    && mkdir -p /data/uploads && chown -R bunri:bunri /data
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 # Migrations and reference data travel with the image; tests do not.
 COPY --from=build /app/supergraph.yaml /app/supergraph.yaml
 COPY --from=build /app/subgraphs /app/subgraphs
+# /data/uploads exists (owned by bunri) so a named volume mounted there inherits it.
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -330,7 +330,9 @@ export const gatewayConfig = defineConfig({
     exposedHeaders: ['x-request-id'],
   },
 
-  graphiql: true,
+  // Off in production images (BUNRI_GRAPHIQL=false): introspection-backed exploration
+  // belongs to development.
+  graphiql: process.env.BUNRI_GRAPHIQL !== 'false',
 
   plugins: () => [
     useBunriContext(),

@@ -125,7 +125,10 @@ def test_no_graphos_only_features() -> None:
 
 def test_production_error_and_sandbox_defaults() -> None:
     config = load()
-    assert config["include_subgraph_errors"]["all"] is False
+    # Subgraph messages and the contract's extension codes reach clients; nothing else.
+    errors = config["include_subgraph_errors"]["all"]
+    assert errors["redact_message"] is False
+    assert set(errors["allow_extensions_keys"]) >= {"code", "field", "retryAfter"}
     assert config.get("sandbox", {}).get("enabled", False) is False
 
 
