@@ -23,6 +23,11 @@ def bench_stack() -> Iterator[Stack]:
             subgraphs=load_subgraphs(base_port=base),
             gateway_port=base + 7,
             data_dir=root,
+            # One benchmark user sends hundreds of analyses.
+            env_overrides={
+                "BUNRI_ANALYSES_PER_USER_PER_HOUR": "1000000",
+                "BUNRI_UPLOADS_PER_USER_PER_HOUR": "1000000",
+            },
         )
         stack.prepare(fresh=True)
         yield stack

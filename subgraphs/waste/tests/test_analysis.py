@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from waste_flow import PROGRESS, analyze, jpeg, paused, resume, upload
@@ -153,3 +154,61 @@ def test_subscriptions_through_the_gateway_need_a_valid_token(running: RunningSt
         timeout=10,
     )
     assert forged[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_analysing_the_same_photo_again_earns_no_new_points(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    image = jpeg((123, 45, 67))
+    for _ in range(2):
+        analysis_id = analyze(running, token, upload(running, token, image), "캔")["data"][
+            "analyzeWaste"
+        ]["id"]
+        last = _watch(running, token, analysis_id)[-1]["data"]["analysisProgress"]
+        assert last["status"] == "SUCCEEDED"
+    assert last["analysis"]["result"]["cached"] is True
+    me = "{ me { points } }"
+    deadline = time.monotonic() + 15
+    while graphql(running.gateway_url, me, token=token)["data"]["me"]["points"] < 10:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(1.5)  # the reconciler runs every 0.5 s in tests: it must not pay either
+    assert graphql(running.gateway_url, me, token=token)["data"]["me"]["points"] == 10
+
+
+def test_an_idempotency_key_names_one_request(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    first, second = upload(running, token, jpeg((1, 1, 2))), upload(running, token, jpeg((1, 1, 3)))
+    assert "errors" not in analyze(running, token, first, "캔", idempotencyKey="k-1")
+    reused = analyze(running, token, second, "캔", idempotencyKey="k-1")
+    extensions = reused["errors"][0]["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+
+
+def test_an_image_gone_from_storage_fails_the_job_at_once(running: RunningStack) -> None:
+    token = sign_up(running)["accessToken"]
+    upload_id = upload(running, token, jpeg((77, 1, 1)))
+    for stored in (running.stack.data_dir / "uploads" / "uploads" / upload_id).glob("*"):
+        stored.unlink()
+    analysis_id = analyze(running, token, upload_id, "캔")["data"]["analyzeWaste"]["id"]
+    last = _watch(running, token, analysis_id)[-1]["data"]["analysisProgress"]
+    assert last["status"] == "FAILED"
+    body = graphql(
+        running.gateway_url,
+        "query ($id: ID!) { analysis(id: $id) { error { code } } }",
+        {"id": analysis_id},
+        token=token,
+    )
+    assert body["data"]["analysis"]["error"]["code"] == "UPLOAD_NOT_FOUND"
+
+
+def test_reserving_uploads_is_rate_limited_per_user(running: RunningStack) -> None:
+    from waste_flow import CREATE_UPLOAD
+
+    token = sign_up(running)["accessToken"]
+    variables = {"input": {"contentType": "image/png", "byteSize": 100}}
+    codes = []
+    for _ in range(121):
+        body = graphql(running.gateway_url, CREATE_UPLOAD, variables, token=token)
+        codes.append(body["errors"][0]["extensions"]["code"] if "errors" in body else "ok")
+    assert codes[:120] == ["ok"] * 120
+    assert codes[120] == "RATE_LIMITED"

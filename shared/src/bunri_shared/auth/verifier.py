@@ -33,8 +33,10 @@ class TokenVerifier:
     ) -> None:
         self.issuer = issuer
         self.audience = audience
+        # The JWK set is cached for five minutes; no per-key cache on top (PyJWT's never
+        # expires, so a key withdrawn after a compromise would stay trusted until restart).
         self._jwks = PyJWKClient(
-            jwks_url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=refresh_cooldown
+            jwks_url, lifespan=300, timeout=5, cooldown_duration=refresh_cooldown
         )
 
     async def verify(self, token: str) -> Principal:

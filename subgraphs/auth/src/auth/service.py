@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import passwords, ratelimit
+from auth import passwords
 from auth.config import Settings
 from auth.models import Account
-from bunri_shared import validation
+from bunri_shared import ratelimit, validation
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
 from bunri_shared.messaging import CREATE_PROFILE, pending_profile_key, send
 from bunri_shared.resources import Resources
@@ -71,8 +71,7 @@ async def sign_up(
         limit = ratelimit.Limit(
             f"auth:signups:address:{address}", settings.signups_per_address_per_hour, 3600
         )
-        await ratelimit.check(resources.redis, [limit])
-        await ratelimit.count(resources.redis, [limit])
+        await ratelimit.take(resources.redis, [limit])
     password_hash = await asyncio.to_thread(passwords.hasher.hash, password)  # ~50 ms of CPU
     account = Account(id=uuid.uuid4(), email=email, password_hash=password_hash)
     session.add(account)
@@ -113,13 +112,14 @@ async def log_in(
     except BunriError:
         raise invalid_credentials() from None
     limits = login_limits(settings, email=email, address=address)
-    await ratelimit.check(redis, limits)
+    # Counted before the (slow) password check, so parallel guesses cannot race past it.
+    await ratelimit.take(redis, limits)
     account = await session.scalar(select(Account).where(Account.email == email))
     stored = account.password_hash if account else None
     if not await asyncio.to_thread(passwords.verify, stored, password):
-        await ratelimit.count(redis, limits)
         raise invalid_credentials()
     assert account is not None
+    await ratelimit.give_back(redis, limits[1:])
     await ratelimit.reset(redis, limits[0])
     if passwords.hasher.check_needs_rehash(account.password_hash):
         account.password_hash = await asyncio.to_thread(passwords.hasher.hash, password)

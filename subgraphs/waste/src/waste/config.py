@@ -16,6 +16,10 @@ class Settings(ServiceSettings):
     upload_signing_key: SecretStr = SecretStr("")
     max_upload_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Decoding a large image takes hundreds of MB: at most this many at once per process.
+    image_decode_concurrency: int = 2
+    uploads_per_user_per_hour: int = 120
+    analyses_per_user_per_hour: int = 120
     upload_url_ttl_seconds: int = 600
     # How long an uploaded image may still be analysed.
     upload_usable_seconds: int = 24 * 3600

@@ -22,6 +22,7 @@ if not settings.upload_signing_key.get_secret_value():
 
 async def start(resources: Resources) -> None:
     app.state.storage = build_storage(settings)
+    app.state.image_slots = asyncio.Semaphore(settings.image_decode_concurrency)
     app.state.progress_hub = ProgressHub(resources.redis)
     app.state.reconciler = asyncio.create_task(reconciler.run_forever(resources, settings))
 

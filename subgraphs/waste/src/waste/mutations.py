@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 
+from bunri_shared import ratelimit
 from bunri_shared.auth.permissions import IsAuthenticated, require_principal
 from bunri_shared.messaging import ANALYZE_WASTE, send
 from waste import service
@@ -16,6 +19,10 @@ from waste.types import (
 )
 
 
+def per_user_per_hour(action: str, user_id: uuid.UUID, allowed: int) -> ratelimit.Limit:
+    return ratelimit.Limit(f"waste:{action}:user:{user_id}", allowed, 3600)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -26,6 +33,10 @@ class Mutation:
         context = info.context
         principal = require_principal(context)
         settings = context.settings
+        await ratelimit.take(
+            context.resources.redis,
+            [per_user_per_hour("uploads", principal.user_id, settings.uploads_per_user_per_hour)],
+        )
         async with context.sessions() as session, session.begin():
             upload = await service.create_upload(
                 session=session,
@@ -52,6 +63,14 @@ class Mutation:
     async def analyze_waste(self, info: Info, input: AnalyzeWasteInput) -> WasteAnalysis:
         context = info.context
         principal = require_principal(context)
+        await ratelimit.take(
+            context.resources.redis,
+            [
+                per_user_per_hour(
+                    "analyses", principal.user_id, context.settings.analyses_per_user_per_hour
+                )
+            ],
+        )
         async with context.sessions() as session, session.begin():
             analysis, created = await service.request_analysis(
                 session=session,

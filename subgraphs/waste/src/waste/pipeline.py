@@ -40,6 +40,9 @@ from waste.storage import Storage, StoredObjectMissing
 log = logging.getLogger(__name__)
 PROGRESS = {"start": 0, "load": 10, "hash": 20, "preprocess": 30, "classify": 50, "finalise": 80}
 MAX_VISION_SIDE = 1024
+# Dramatiq's longest back-off; the reconciler leaves a retrying job alone that long.
+RETRY_GRACE_SECONDS = 60
+EXHAUSTED_MESSAGE = "The analysis kept failing and was given up."
 
 
 class PipelineFailure(Exception):
@@ -57,6 +60,8 @@ class Outcome:
     classifier: str
     cached: bool
     message: str | None = None
+    # Answered from the same user's earlier analysis of the same photo: no new points.
+    repeat_of_own: bool = False
 
 
 class Pipeline:
@@ -71,37 +76,44 @@ class Pipeline:
         if job is None:
             log.info("analysis %s is finished or running elsewhere: skipped", analysis_id)
             return
-        heartbeat = asyncio.create_task(self._heartbeat(analysis_id))
+        attempt = job.attempts
+        heartbeat = asyncio.create_task(self._heartbeat(analysis_id, attempt))
         try:
             outcome = await asyncio.wait_for(
                 self._stages(job), timeout=self.settings.job_time_limit_seconds
             )
         except TimeoutError:
-            await self.fail(analysis_id, "TIME_LIMIT", "The analysis took too long.")
+            await self.fail(
+                analysis_id, "TIME_LIMIT", "The analysis took too long.", attempt=attempt
+            )
+            return
+        except PipelineFailure as failure:
+            await self.fail(analysis_id, failure.code, failure.message, attempt=attempt)
             return
         except TransientClassifierError as error:
-            # Back to the queue; Dramatiq retries with exponential back-off.
-            await self._set(analysis_id, status="QUEUED", stage="retrying", message=str(error))
+            log.warning("analysis %s: classifier unavailable (%s); will retry", analysis_id, error)
+            await self._requeue(analysis_id, attempt, "The classifier is busy; retrying shortly.")
+            raise  # Dramatiq retries with exponential back-off
+        except Exception:
+            log.exception("analysis %s failed unexpectedly; will retry", analysis_id)
+            await self._requeue(analysis_id, attempt, "Something went wrong; retrying shortly.")
             raise
-        except PipelineFailure as failure:
-            await self.fail(analysis_id, failure.code, failure.message)
-            return
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-        await self._finish(job, outcome)
+        await self._finish(job, attempt, outcome)
 
     async def _stages(self, job: Analysis) -> Outcome:
-        await self._advance(job.id, "load")
+        await self._advance(job, "load")
         image = await self._load(job)
-        await self._advance(job.id, "hash")
+        await self._advance(job, "hash")
         cache_key = self._cache_key(job)
-        if (hit := await self._cached(job.id, cache_key)) is not None:
+        if (hit := await self._cached(job, cache_key)) is not None:
             return hit
-        await self._advance(job.id, "preprocess")
+        await self._advance(job, "preprocess")
         prepared = await asyncio.to_thread(_prepare, image)
-        await self._advance(job.id, "classify")
+        await self._advance(job, "classify")
         try:
             found = await self.classifier.classify(
                 image=prepared, content_type="image/jpeg", hint=job.hint
@@ -109,7 +121,11 @@ class Pipeline:
         except Unclassified as unsure:
             return Outcome("UNCLASSIFIED", None, self.classifier.name, False, unsure.reason)
         except PermanentClassifierError as error:
-            raise PipelineFailure("CLASSIFIER_ERROR", str(error)) from error
+            # The provider's words (status, body) are for the log, not for users.
+            log.warning("analysis %s: classifier error: %s", job.id, error)
+            raise PipelineFailure(
+                "CLASSIFIER_ERROR", "The classifier could not analyse this image."
+            ) from error
         return Outcome("SUCCEEDED", found, self.classifier.name, cached=False)
 
     # -- stages ----------------------------------------------------------------------
@@ -129,7 +145,8 @@ class Pipeline:
         parts = f"{job.image_sha256}|{self.classifier.name}|{normalise(job.hint or '')}"
         return hashlib.sha256(parts.encode()).hexdigest()
 
-    async def _cached(self, analysis_id: uuid.UUID, cache_key: str) -> Outcome | None:
+    async def _cached(self, job: Analysis, cache_key: str) -> Outcome | None:
+        analysis_id = job.id
         async with self.resources.sessions() as session, session.begin():
             await session.execute(
                 update(Analysis).where(Analysis.id == analysis_id).values(cache_key=cache_key)
@@ -153,46 +170,103 @@ class Pipeline:
             item_name=earlier.item_name,
             confidence=earlier.confidence or 0.0,
         )
-        return Outcome("SUCCEEDED", found, earlier.classifier or self.classifier.name, cached=True)
+        return Outcome(
+            "SUCCEEDED",
+            found,
+            earlier.classifier or self.classifier.name,
+            cached=True,
+            repeat_of_own=earlier.user_id == job.user_id,
+        )
 
     # -- state -----------------------------------------------------------------------
 
+    @property
+    def max_attempts(self) -> int:
+        # Dramatiq's retries, plus room for restarts after workers died.
+        return self.settings.job_max_retries + 3
+
     async def _claim(self, analysis_id: uuid.UUID) -> Analysis | None:
         stale = datetime.now(UTC) - timedelta(seconds=self.settings.stale_after_seconds)
+        claimable = (Analysis.status == "QUEUED") | (
+            (Analysis.status == "RUNNING") & (Analysis.heartbeat_at < stale)
+        )
         async with self.resources.sessions() as session, session.begin():
-            job = await session.scalar(
+            exhausted = await session.scalar(
                 update(Analysis)
                 .where(
                     Analysis.id == analysis_id,
-                    (Analysis.status == "QUEUED")
-                    | ((Analysis.status == "RUNNING") & (Analysis.heartbeat_at < stale)),
+                    claimable,
+                    Analysis.attempts >= self.max_attempts,
                 )
                 .values(
-                    status="RUNNING",
-                    stage="start",
-                    progress=0,
-                    attempts=Analysis.attempts + 1,
-                    heartbeat_at=datetime.now(UTC),
-                    started_at=text("coalesce(started_at, now())"),
+                    status="FAILED",
+                    stage="failed",
+                    progress=100,
+                    error_code="RETRIES_EXHAUSTED",
+                    error_message=EXHAUSTED_MESSAGE,
+                    finished_at=datetime.now(UTC),
                 )
-                .returning(Analysis)
+                .returning(Analysis.id)
             )
+            job = None
+            if exhausted is None:
+                job = await self._take(session, analysis_id, claimable)
+        if exhausted is not None:
+            await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE)
         if job is not None:
             await self._publish(job.id, "RUNNING", "start", 0, None)
         return job
 
-    async def _heartbeat(self, analysis_id: uuid.UUID) -> None:
+    async def _take(
+        self, session: AsyncSession, analysis_id: uuid.UUID, claimable: Any
+    ) -> Analysis | None:
+        return await session.scalar(
+            update(Analysis)
+            .where(Analysis.id == analysis_id, claimable)
+            .values(
+                status="RUNNING",
+                stage="start",
+                progress=0,
+                attempts=Analysis.attempts + 1,
+                heartbeat_at=datetime.now(UTC),
+                started_at=text("coalesce(started_at, now())"),
+            )
+            .returning(Analysis)
+        )
+
+    async def _heartbeat(self, analysis_id: uuid.UUID, attempt: int) -> None:
         while True:
             await asyncio.sleep(self.settings.stale_after_seconds / 3)
-            async with self.resources.sessions() as session, session.begin():
-                await session.execute(
-                    update(Analysis)
-                    .where(Analysis.id == analysis_id, Analysis.status == "RUNNING")
-                    .values(heartbeat_at=datetime.now(UTC))
-                )
+            try:
+                async with self.resources.sessions() as session, session.begin():
+                    await session.execute(
+                        update(Analysis)
+                        .where(
+                            Analysis.id == analysis_id,
+                            Analysis.status == "RUNNING",
+                            Analysis.attempts == attempt,
+                        )
+                        .values(heartbeat_at=datetime.now(UTC))
+                    )
+            except Exception:  # a missed beat must not kill the job; the next one may land
+                log.warning("analysis %s: heartbeat failed", analysis_id, exc_info=True)
 
-    async def _advance(self, analysis_id: uuid.UUID, stage: str) -> None:
-        await self._set(analysis_id, status="RUNNING", stage=stage, progress=PROGRESS[stage])
+    async def _advance(self, job: Analysis, stage: str) -> None:
+        await self._set(
+            job.id, status="RUNNING", stage=stage, progress=PROGRESS[stage], attempt=job.attempts
+        )
+
+    async def _requeue(self, analysis_id: uuid.UUID, attempt: int, message: str) -> None:
+        """Back to QUEUED for Dramatiq's retry. `enqueued_at` in the future keeps the
+        reconciler from re-sending before that back-off has had its chance."""
+        await self._set(
+            analysis_id,
+            status="QUEUED",
+            stage="retrying",
+            message=message,
+            attempt=attempt,
+            enqueued_at=datetime.now(UTC) + timedelta(seconds=RETRY_GRACE_SECONDS),
+        )
 
     async def _set(
         self,
@@ -202,26 +276,39 @@ class Pipeline:
         stage: str,
         progress: int | None = None,
         message: str | None = None,
+        attempt: int | None = None,
         **values: Any,
-    ) -> None:
+    ) -> bool:
+        """Write and publish a state. With `attempt`, only while this worker's claim holds
+        (a stale worker never overwrites a newer attempt); without it, only an unfinished
+        job changes. False when nothing was written."""
         changes: dict[str, Any] = {"status": status, "stage": stage, **values}
         if progress is not None:
             changes["progress"] = progress
         if status == "RUNNING":
             changes["heartbeat_at"] = datetime.now(UTC)
+        guard = (
+            (Analysis.status == "RUNNING") & (Analysis.attempts == attempt)
+            if attempt is not None
+            else Analysis.status.in_(("QUEUED", "RUNNING"))
+        )
         async with self.resources.sessions() as session, session.begin():
             row = await session.scalar(
                 update(Analysis)
-                .where(Analysis.id == analysis_id)
+                .where(Analysis.id == analysis_id, guard)
                 .values(**changes)
                 .returning(Analysis.progress)
             )
-        await self._publish(analysis_id, status, stage, row or 0, message)
+        if row is None:
+            log.info("analysis %s: state %s not written (superseded)", analysis_id, stage)
+            return False
+        await self._publish(analysis_id, status, stage, row, message)
+        return True
 
-    async def _finish(self, job: Analysis, outcome: Outcome) -> None:
+    async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
-        await self._advance(job.id, "finalise")
-        await self._set(
+        await self._advance(job, "finalise")
+        written = await self._set(
             job.id,
             status=outcome.status,
             stage="done",
@@ -233,11 +320,14 @@ class Pipeline:
             category_code=found.category_code if found else None,
             item_name=found.item_name if found else None,
             confidence=found.confidence if found else None,
+            attempt=attempt,
         )
-        if outcome.status == "SUCCEEDED":
+        if written and outcome.status == "SUCCEEDED" and not outcome.repeat_of_own:
             await award_points(self.resources, self.settings, job.id, job.user_id)
 
-    async def fail(self, analysis_id: uuid.UUID, code: str, message: str) -> None:
+    async def fail(
+        self, analysis_id: uuid.UUID, code: str, message: str, *, attempt: int | None = None
+    ) -> None:
         await self._set(
             analysis_id,
             status="FAILED",
@@ -247,6 +337,7 @@ class Pipeline:
             error_code=code,
             error_message=message,
             finished_at=datetime.now(UTC),
+            attempt=attempt,
         )
 
     async def _publish(

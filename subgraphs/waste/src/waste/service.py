@@ -97,7 +97,7 @@ async def request_analysis(
     if idempotency_key is not None:
         existing = await _by_idempotency_key(session, user_id, idempotency_key)
         if existing is not None:
-            return existing, False
+            return _same_request(existing, upload_id), False
     upload = await usable_upload(
         session=session, settings=settings, user_id=user_id, upload_id=upload_id
     )
@@ -124,10 +124,19 @@ async def request_analysis(
         assert idempotency_key is not None
         existing = await _by_idempotency_key(session, user_id, idempotency_key)
         assert existing is not None
-        return existing, False
+        return _same_request(existing, upload_id), False
     analysis = await session.get(Analysis, analysis_id)
     assert analysis is not None
     return analysis, True
+
+
+def _same_request(existing: Analysis, upload_id: str) -> Analysis:
+    """A key names one request: reusing it for another upload is a client bug, said so."""
+    if str(existing.upload_id) != upload_id:
+        raise bad_input(
+            "idempotencyKey was already used for another upload", field="idempotencyKey"
+        )
+    return existing
 
 
 async def _by_idempotency_key(

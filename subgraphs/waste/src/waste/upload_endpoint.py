@@ -81,13 +81,14 @@ async def receive_upload(
             413, ErrorCode.BAD_USER_INPUT, f"More than the declared {upload.declared_size} bytes."
         )
     try:
-        image = await asyncio.to_thread(
-            inspect_image,
-            body,
-            declared_type=upload.declared_type,
-            declared_size=upload.declared_size,
-            max_pixels=settings.max_image_pixels,
-        )
+        async with request.app.state.image_slots:
+            image = await asyncio.to_thread(
+                inspect_image,
+                body,
+                declared_type=upload.declared_type,
+                declared_size=upload.declared_size,
+                max_pixels=settings.max_image_pixels,
+            )
     except ImageRejected as rejected:
         return _error(
             422 if rejected.code == "INVALID_IMAGE" else 400, rejected.code, rejected.message

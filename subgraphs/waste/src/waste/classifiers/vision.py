@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import math
 import re
 from collections.abc import Iterable
@@ -41,6 +42,8 @@ EXAMPLES_PER_CATEGORY = 8
 MAX_HINT_CHARS = 500
 MAX_ITEM_NAME_CHARS = 100
 _FENCED = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+
+log = logging.getLogger(__name__)
 
 
 def build_system_prompt(categories: Iterable[CategoryEntry]) -> str:
@@ -189,7 +192,9 @@ class VisionClassifier:
             raise PermanentClassifierError(f"{self.name}: not a chat-completions response")
         content = message.get("content")
         if content is None and message.get("refusal"):
-            raise Unclassified(f"model refused: {str(message['refusal'])[:200]}")
+            # The refusal text is the model's: logged, never shown to users.
+            log.info("%s refused: %s", self.name, str(message["refusal"])[:200])
+            raise Unclassified("the model declined to classify the image")
         if not isinstance(content, str) or not content.strip():
             raise PermanentClassifierError(f"{self.name}: the answer has no text content")
         answer = _json_object(content)
