@@ -191,26 +191,22 @@ class Pipeline:
             (Analysis.status == "RUNNING") & (Analysis.heartbeat_at < stale)
         )
         async with self.resources.sessions() as session, session.begin():
-            exhausted = await session.scalar(
-                update(Analysis)
-                .where(
-                    Analysis.id == analysis_id,
-                    claimable,
-                    Analysis.attempts >= self.max_attempts,
+            job = await self._take(session, analysis_id, claimable)
+            exhausted = None
+            if job is None:  # finished, running elsewhere, or out of attempts
+                exhausted = await session.scalar(
+                    update(Analysis)
+                    .where(Analysis.id == analysis_id, claimable)
+                    .values(
+                        status="FAILED",
+                        stage="failed",
+                        progress=100,
+                        error_code="RETRIES_EXHAUSTED",
+                        error_message=EXHAUSTED_MESSAGE,
+                        finished_at=datetime.now(UTC),
+                    )
+                    .returning(Analysis.id)
                 )
-                .values(
-                    status="FAILED",
-                    stage="failed",
-                    progress=100,
-                    error_code="RETRIES_EXHAUSTED",
-                    error_message=EXHAUSTED_MESSAGE,
-                    finished_at=datetime.now(UTC),
-                )
-                .returning(Analysis.id)
-            )
-            job = None
-            if exhausted is None:
-                job = await self._take(session, analysis_id, claimable)
         if exhausted is not None:
             await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE)
         if job is not None:
@@ -222,7 +218,7 @@ class Pipeline:
     ) -> Analysis | None:
         return await session.scalar(
             update(Analysis)
-            .where(Analysis.id == analysis_id, claimable)
+            .where(Analysis.id == analysis_id, claimable, Analysis.attempts < self.max_attempts)
             .values(
                 status="RUNNING",
                 stage="start",
