@@ -212,3 +212,26 @@ def test_reserving_uploads_is_rate_limited_per_user(running: RunningStack) -> No
         codes.append(body["errors"][0]["extensions"]["code"] if "errors" in body else "ok")
     assert codes[:120] == ["ok"] * 120
     assert codes[120] == "RATE_LIMITED"
+
+
+def test_a_subscription_ends_when_its_token_expires(running: RunningStack) -> None:
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+
+    account = sign_up(running)
+    token = account["accessToken"]
+    key_path = max((running.stack.data_dir / "auth-keys").glob("*.pem"))
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    now = int(time.time())
+    short = jwt.encode(
+        {"iss": "bunri-auth", "aud": "bunri", "sub": account["user"]["id"], "iat": now,
+         "exp": now + 3},
+        key, "EdDSA", headers={"kid": key_path.stem},
+    )  # fmt: skip
+    with paused(running):  # the job waits, so the stream stays open
+        analysis_id = analyze(running, token, upload(running, token, jpeg((9, 8, 7))), "캔")[
+            "data"
+        ]["analyzeWaste"]["id"]
+        events = _watch(running, short, analysis_id, timeout=20)  # would time out if never ended
+    assert events[0]["data"]["analysisProgress"]["status"] == "QUEUED"
+    assert events[-1]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
 
 from bunri_shared.auth.permissions import require_owner, require_principal
-from bunri_shared.errors import bad_input, not_found
+from bunri_shared.errors import BunriError, ErrorCode, bad_input, not_found
 from waste.events import ProgressEvent
 from waste.models import Analysis
 from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
@@ -26,7 +27,9 @@ class Subscription:
         self, info: Info, analysis_id: strawberry.ID
     ) -> AsyncGenerator[AnalysisProgressEvent, None]:
         context = info.context
-        require_principal(context)
+        principal = require_principal(context)
+        # A stream must not outlive the token it was opened with.
+        token_expires = float(principal.claims["exp"])
         try:
             key = uuid.UUID(analysis_id)
         except ValueError:
@@ -40,8 +43,14 @@ class Subscription:
             last = _event_of(row)
             yield _with_row(last, row)
             while not last.terminal:
+                left = token_expires - time.time()
+                if left <= 0:
+                    raise BunriError(
+                        ErrorCode.UNAUTHENTICATED,
+                        "The access token expired: subscribe again with a fresh one.",
+                    )
                 try:
-                    event = await asyncio.wait_for(events.get(), timeout=RECHECK_SECONDS)
+                    event = await asyncio.wait_for(events.get(), timeout=min(RECHECK_SECONDS, left))
                 except TimeoutError:
                     row = await _load(info, key)
                     assert row is not None
