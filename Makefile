@@ -17,7 +17,7 @@ help:
 	@echo "make schema-check [BASE=origin/main]   stale SDLs, composition, breaking changes"
 	@echo "make bench [BENCH=nearby|analysis]     print benchmark figures"
 	@echo "make migrate  create roles/schemas, migrate and load reference data"
-	@echo "make import-sites FILE=path.csv   import KECO-format drop-off sites"
+	@echo "make import-sites FILE=path.csv [PRUNE=1]   import KECO-format drop-off sites"
 
 setup: $(VENV)/.installed router/node_modules/.installed
 
@@ -63,7 +63,7 @@ migrate: setup
 
 import-sites: setup
 	@test -n "$(FILE)" || (echo "usage: make import-sites FILE=path/to/sites.csv" && exit 2)
-	$(BUNRI) import-sites "$(FILE)"
+	$(BUNRI) import-sites "$(FILE)" $(if $(PRUNE),--prune)
 
 clean:
 	rm -rf .venv .tools router/node_modules

@@ -207,12 +207,16 @@ def dev() -> None:
 @app.command("import-sites")
 def import_sites(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    prune: Annotated[
+        bool, typer.Option(help="Delete points that are no longer in the file.")
+    ] = False,
 ) -> None:
     """Import KECO-format drop-off sites into the locations schema (as the locations role)."""
     with _local_stack(redis=False) as stack:
         locations = next(s for s in stack.subgraphs if s.name == "locations")
+        command = [sys.executable, "-m", "locations.cli", "import-sites", str(path.resolve())]
         done = subprocess.run(
-            [sys.executable, "-m", "locations.cli", "import-sites", str(path.resolve())],
+            command + (["--prune"] if prune else []),
             env={**os.environ, "DATABASE_URL": stack.role_url(locations)},
             check=False,
         )

@@ -79,3 +79,23 @@ def test_a_malformed_file_changes_nothing(stack: Stack, tmp_path: Path) -> None:
     with pytest.raises(KecoFormatError):
         import_sites(url, not_csv)
     assert _snapshot(url) == before
+
+
+def test_points_gone_from_the_source_are_reported_and_pruned_on_request(
+    stack: Stack, tmp_path: Path
+) -> None:
+    url = _role_url(stack)
+    rows = [r for r in read_raw_rows(SITES_FILE) if r["positnSn"] != "6"]
+    shorter = tmp_path / "shorter.csv"
+    write_facts_csv(rows, shorter)
+    try:
+        kept = import_sites(url, shorter)
+        assert kept.missing == ["6"] and kept.removed == 0
+        assert "6" in {row[1] for row in _snapshot(url)}
+        assert any("no longer in this file, kept" in line for line in kept.lines())
+        pruned = import_sites(url, shorter, prune=True)
+        assert (pruned.missing, pruned.removed) == (["6"], 1)
+        assert "6" not in {row[1] for row in _snapshot(url)}
+    finally:
+        restored = import_sites(url, SITES_FILE)
+    assert restored.inserted in (0, 1) and len(_snapshot(url)) == 395

@@ -22,10 +22,13 @@ def main() -> None:
 @app.command("import-sites")
 def import_sites_command(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    prune: Annotated[
+        bool, typer.Option(help="Delete points that are no longer in the file.")
+    ] = False,
 ) -> None:
     """Import drop-off sites (KECO open-data CSV). Idempotent; all or nothing."""
     try:
-        report = import_sites(os.environ["DATABASE_URL"], path)
+        report = import_sites(os.environ["DATABASE_URL"], path, prune=prune)
     except KecoFormatError as exc:
         typer.echo(f"{path}: {exc} (nothing imported)", err=True)
         raise typer.Exit(2) from exc

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,9 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[SkippedRow] = field(default_factory=list)
     unmapped: dict[str, int] = field(default_factory=dict)
+    # In the database from an earlier import, absent from this file.
+    missing: list[str] = field(default_factory=list)
+    removed: int = 0
 
     def lines(self) -> list[str]:
         lines = [
@@ -46,7 +49,18 @@ class ImportReport:
             f"  skipped line {s.line} ({s.source_id or '?'}): {s.reason}" for s in self.skipped
         ]
         lines += [f"  unmapped item {item!r} × {n}" for item, n in sorted(self.unmapped.items())]
+        if self.missing:
+            fate = "removed" if self.removed else "kept (--prune removes them)"
+            lines.append(
+                f"{len(self.missing)} points are no longer in this file, {fate}: "
+                + ", ".join(self.missing[:20])
+                + (" …" if len(self.missing) > 20 else "")
+            )
         return lines
+
+
+def _natural(source_id: str) -> tuple[int, str]:
+    return (int(source_id), "") if source_id.isdigit() else (0, source_id)
 
 
 def search_categories(codes: tuple[str, ...]) -> list[str]:
@@ -75,8 +89,12 @@ def row_values(site: Site) -> dict[str, Any]:
     }
 
 
-def import_sites(database_url: str, path: Path) -> ImportReport:
-    """Parse first (a malformed file raises before anything is written), then one transaction."""
+def import_sites(database_url: str, path: Path, *, prune: bool = False) -> ImportReport:
+    """Parse first (a malformed file raises before anything is written), then one transaction.
+
+    Points that vanished from the source are reported, and deleted only with `prune`
+    (a partial or regional file must not wipe the rest).
+    """
     parsed: ParseResult = parse_file(path)
     report = ImportReport(skipped=list(parsed.skipped), unmapped=dict(parsed.unmapped))
     engine = create_engine(
@@ -85,18 +103,28 @@ def import_sites(database_url: str, path: Path) -> ImportReport:
     )
     try:
         with Session(engine) as session, session.begin():
-            _apply(session, parsed.sites, report)
+            _apply(session, parsed, report, prune=prune)
     finally:
         engine.dispose()
     return report
 
 
-def _apply(session: Session, sites: list[Site], report: ImportReport) -> None:
+def _apply(session: Session, parsed: ParseResult, report: ImportReport, *, prune: bool) -> None:
     existing = {
         row.source_id: row
         for row in session.scalars(select(DropOffPoint).where(DropOffPoint.source == SOURCE))
     }
-    for site in sites:
+    in_file = {site.source_id for site in parsed.sites} | {
+        skipped.source_id for skipped in parsed.skipped if skipped.source_id
+    }
+    report.missing = sorted(set(existing) - in_file, key=_natural)
+    if prune and report.missing:
+        report.removed = session.execute(
+            delete(DropOffPoint).where(
+                DropOffPoint.source == SOURCE, DropOffPoint.source_id.in_(report.missing)
+            )
+        ).rowcount
+    for site in parsed.sites:
         values = row_values(site)
         position = func.ll_to_earth(site.latitude, site.longitude)
         current = existing.get(site.source_id)
