@@ -99,3 +99,13 @@ def test_points_gone_from_the_source_are_reported_and_pruned_on_request(
     finally:
         restored = import_sites(url, SITES_FILE)
     assert restored.inserted in (0, 1) and len(_snapshot(url)) == 395
+
+
+def test_collected_items_map_onto_the_shared_taxonomy() -> None:
+    from bunri_shared.taxonomy import load_taxonomy
+    from locations.importer import search_categories
+    from locations.keco import CATEGORY_CODES
+
+    codes = {entry.code for entry in load_taxonomy()}
+    assert codes >= CATEGORY_CODES
+    assert search_categories(("PAPER", "BATTERY")) == ["BATTERY", "PAPER", "RECYCLABLE"]

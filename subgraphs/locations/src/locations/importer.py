@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +12,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from bunri_shared.db import search_path, with_driver
+from bunri_shared.taxonomy import load_taxonomy
 from locations.keco import ParseResult, Site, SkippedRow, parse_file
 from locations.models import SCHEMA, DropOffPoint
 
 SOURCE = "keco"
-# Collected items map to leaf codes of the taxonomy; a filter on the parent must find
-# them too. The recycling subgraph owns the taxonomy; this is the one fact we need of it.
-RECYCLABLE_CHILDREN = frozenset(
-    {
-        "PAPER", "PAPER_PACK", "CLEAR_PET", "PLASTIC", "VINYL", "STYROFOAM",
-        "GLASS_BOTTLE", "METAL", "CLOTHING", "ELECTRONICS", "BATTERY", "LIGHTING",
-    }
-)  # fmt: skip
 COMPARED = (
     "name", "address", "lot_address", "region", "latitude", "longitude", "kind",
     "phone", "opening_hours", "accepted_categories", "search_categories", "unmapped_items",
@@ -63,10 +57,20 @@ def _natural(source_id: str) -> tuple[int, str]:
     return (int(source_id), "") if source_id.isdigit() else (0, source_id)
 
 
+@cache
+def _parents() -> dict[str, str | None]:
+    return {entry.code: entry.parent for entry in load_taxonomy()}
+
+
 def search_categories(codes: tuple[str, ...]) -> list[str]:
-    expanded = set(codes)
-    if expanded & RECYCLABLE_CHILDREN:
-        expanded.add("RECYCLABLE")
+    """The leaf codes a site collects, plus their ancestors in the shared taxonomy, so a
+    filter on "RECYCLABLE" finds a site that takes PAPER."""
+    parents = _parents()
+    expanded: set[str] = set()
+    for code in codes:
+        while code is not None and code not in expanded:
+            expanded.add(code)
+            code = parents.get(code)
     return sorted(expanded)
 
 
