@@ -105,9 +105,15 @@ def test_no_secret_is_written_into_the_files(compose: dict[str, Any]) -> None:
     for variable in ("POSTGRES_PASSWORD", "BUNRI_GATEWAY_SECRET", "BUNRI_UPLOAD_SIGNING_KEY"):
         assert f"${{{variable}:?" in text
     for line in (REPO_ROOT / "deploy" / "env.example").read_text().splitlines():
-        if line.startswith(("POSTGRES_PASSWORD", "BUNRI_DB_ROLE_PASSWORD", "BUNRI_GATEWAY_SECRET")):
+        if line.startswith(("POSTGRES_PASSWORD", "BUNRI_DB_PASSWORD_", "BUNRI_GATEWAY_SECRET")):
             assert line.endswith("="), line
     assert not list((REPO_ROOT / "deploy" / "secrets").glob("**/*.pem"))
+    # Each subgraph connects with its own role's own password.
+    for subgraph in SUBGRAPHS:
+        url = compose["services"][subgraph.name]["environment"]["DATABASE_URL"]
+        password = f"BUNRI_DB_PASSWORD_{subgraph.name.upper()}"
+        assert url.startswith(f"postgresql://{subgraph.role}:${{{password}}}@"), url
+        assert password in compose["services"]["migrate"]["environment"]
 
 
 def test_images_build_from_one_dockerfile(compose: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ def test_every_migration_reverts_and_reapplies(stack: Stack) -> None:
         stack.servers.database_url,
         database=scratch.database,
         subgraphs=SUBGRAPHS,
-        password=scratch.role_password,
+        password_for=scratch.password_for,
     )
     for subgraph in SUBGRAPHS:
         config = _config(subgraph, scratch.role_url(subgraph))

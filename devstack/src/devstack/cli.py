@@ -30,6 +30,8 @@ REDIS_PORT = int(os.environ.get("BUNRI_REDIS_PORT", "56379"))
 DATABASE = os.environ.get("BUNRI_DB_NAME", "bunri")
 GATEWAY_PORT = int(os.environ.get("BUNRI_GATEWAY_PORT", "4000"))
 ROLE_PASSWORD = os.environ.get("BUNRI_DB_ROLE_PASSWORD", DEFAULT_ROLE_PASSWORD)
+# BUNRI_DB_PASSWORD_<NAME> gives one subgraph's role its own password (deployments).
+ROLE_PASSWORD_PREFIX = "BUNRI_DB_PASSWORD_"
 
 SubgraphOption = Annotated[
     str | None, typer.Option("--subgraph", "-s", help="Only this subgraph (default: all).")
@@ -46,6 +48,11 @@ def _local_stack(*, redis: bool = True) -> Iterator[Stack]:
             subgraphs=load_subgraphs(),
             gateway_port=GATEWAY_PORT,
             role_password=ROLE_PASSWORD,
+            role_passwords={
+                name.removeprefix(ROLE_PASSWORD_PREFIX).lower(): value
+                for name, value in os.environ.items()
+                if name.startswith(ROLE_PASSWORD_PREFIX) and value
+            },
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import psycopg
 from alembic import command
@@ -57,7 +57,11 @@ def ensure_database(admin_url: str, database: str, *, fresh: bool = False) -> No
 
 
 def bootstrap(
-    admin_url: str, *, database: str, subgraphs: Iterable[Subgraph], password: str
+    admin_url: str,
+    *,
+    database: str,
+    subgraphs: Iterable[Subgraph],
+    password_for: Callable[[Subgraph], str],
 ) -> None:
     """Idempotent: creates what is missing, re-applies grants, changes no data."""
     db = sql.Identifier(database)
@@ -80,7 +84,7 @@ def bootstrap(
                 sql.SQL(
                     verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
                     "PASSWORD {}"
-                ).format(role, sql.Literal(password))
+                ).format(role, sql.Literal(password_for(subgraph)))
             )
             conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role))
             conn.execute(

@@ -38,7 +38,9 @@ class Stack:
     database: str
     subgraphs: list[Subgraph]
     gateway_port: int = 4000
+    # Password of every subgraph's role, unless `role_passwords` names one for it.
     role_password: str = DEFAULT_ROLE_PASSWORD
+    role_passwords: dict[str, str] = field(default_factory=dict)
     # Subgraphs answer only requests carrying this (the gateway adds it); new every run.
     gateway_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Signs image upload URLs (waste); new every run, like the URLs' 10-minute life.
@@ -48,11 +50,14 @@ class Stack:
     # Settings every subgraph process gets on top of the defaults (tests shorten windows).
     env_overrides: dict[str, str] = field(default_factory=dict)
 
+    def password_for(self, subgraph: Subgraph) -> str:
+        return self.role_passwords.get(subgraph.name, self.role_password)
+
     def role_url(self, subgraph: Subgraph) -> str:
         return database.role_url(
             self.servers.database_url,
             role=subgraph.role,
-            password=self.role_password,
+            password=self.password_for(subgraph),
             database=self.database,
         )
 
@@ -63,7 +68,7 @@ class Stack:
             self.servers.database_url,
             database=self.database,
             subgraphs=self.subgraphs,
-            password=self.role_password,
+            password_for=self.password_for,
         )
         reports = []
         for subgraph in self.subgraphs:
