@@ -19,7 +19,6 @@ from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
 from bunri_shared.resources import Resources
 from bunri_shared.settings import ServiceSettings
 
-ContextGetter = Callable[[HTTPConnection], Awaitable[RequestContext]]
 Hook = Callable[[Resources], Awaitable[None]]
 
 
