@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+import uuid
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import service, sessions
+from auth.context import Context
 from auth.types import AuthPayload, Info, LogInInput, SignUpInput
+
+
+async def _signed_in(context: Context, session: AsyncSession, account_id: uuid.UUID) -> AuthPayload:
+    """A new session for the account: the answer of signUp and logIn alike."""
+    tokens = await sessions.issue(
+        session=session, keys=context.keys, settings=context.settings, account_id=account_id
+    )
+    return AuthPayload.from_tokens(tokens)
 
 
 @strawberry.type
@@ -21,10 +33,7 @@ class Mutation:
                 nickname=input.nickname,
                 address=context.client_address,
             )
-            tokens = await sessions.issue(
-                session=session, keys=context.keys, settings=context.settings, account_id=account.id
-            )
-        return AuthPayload.from_tokens(tokens)
+            return await _signed_in(context, session, account.id)
 
     @strawberry.mutation
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
@@ -38,10 +47,7 @@ class Mutation:
                 password=input.password,
                 address=context.client_address,
             )
-            tokens = await sessions.issue(
-                session=session, keys=context.keys, settings=context.settings, account_id=account.id
-            )
-        return AuthPayload.from_tokens(tokens)
+            return await _signed_in(context, session, account.id)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens (it is used up).")
     async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:
