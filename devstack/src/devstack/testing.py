@@ -99,6 +99,10 @@ class RunningStack:
     def metrics_url(self, name: str) -> str:
         return self.subgraph_url(name).removesuffix("/graphql") + "/metrics"
 
+    def worker_metrics_url(self, name: str) -> str:
+        """The worker's /metrics (Dramatiq's exposition server answers on any path)."""
+        return self.stack.worker_metrics_url(self.subgraph(name)) + "metrics"
+
     @property
     def gateway_url(self) -> str:
         return self.stack.gateway_url
@@ -140,6 +144,7 @@ def stack(servers: Servers) -> Stack:
         gateway_port=base + 7,
         data_dir=data_dir() / "test",
         env_overrides=TEST_SETTINGS,
+        worker_metrics_port=free_port_block(len(subgraphs), start=base + 8),
     )
     prepared.prepare(fresh=True)
     return prepared

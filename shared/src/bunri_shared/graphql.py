@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from bunri_shared.errors import BunriError, ErrorCode
+from bunri_shared.telemetry.extensions import telemetry_extensions
 
 # @theguild/federation-composition 0.27 rejects Strawberry's default (2.11); every
 # subgraph must declare the same version.
@@ -97,6 +98,7 @@ class BunriSchema(strawberry.federation.Schema):
 def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
     # Factories, not instances: Strawberry makes one per operation.
     return [
+        *telemetry_extensions(),  # first: entered first, left last (times it all)
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),

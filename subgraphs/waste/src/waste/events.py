@@ -10,11 +10,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+
+from waste.telemetry import observe_delivery
 
 log = logging.getLogger(__name__)
 TERMINAL = frozenset({"SUCCEEDED", "UNCLASSIFIED", "FAILED"})
@@ -27,6 +30,8 @@ class ProgressEvent:
     stage: str
     progress: int
     message: str | None = None
+    # Set by `publish`: receivers measure the delivery delay (bunri_progress_event_delay).
+    published_at: float | None = None
 
     @property
     def terminal(self) -> bool:
@@ -45,7 +50,9 @@ def channel(analysis_id: str) -> str:
 
 
 async def publish(redis: Redis, event: ProgressEvent) -> None:
-    await redis.publish(channel(event.analysis_id), event.encode())
+    await redis.publish(
+        channel(event.analysis_id), replace(event, published_at=time.time()).encode()
+    )
 
 
 class ProgressHub:
@@ -93,6 +100,7 @@ class ProgressHub:
             name = message["channel"]
             name = name.decode() if isinstance(name, bytes) else name
             event = ProgressEvent.decode(message["data"])
+            observe_delivery(event.published_at)
             for queue in list(self._queues.get(name, ())):
                 if queue.full():  # a stuck consumer loses its oldest event, not everyone's
                     queue.get_nowait()

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bunri_shared.messaging import AWARD_POINTS, send
 from bunri_shared.resources import Resources
 from bunri_shared.taxonomy.terms import normalise
+from bunri_shared.telemetry.tracing import traced
 from waste.classifiers import (
     Classification,
     Classifier,
@@ -33,9 +34,10 @@ from waste.classifiers import (
     Unclassified,
 )
 from waste.config import Settings
-from waste.events import ProgressEvent, publish
+from waste.events import TERMINAL, ProgressEvent, publish
 from waste.models import Analysis, Upload
 from waste.storage import Storage, StoredObjectMissing
+from waste.telemetry import ANALYSES
 
 log = logging.getLogger(__name__)
 PROGRESS = {"start": 0, "load": 10, "hash": 20, "preprocess": 30, "classify": 50, "finalise": 80}
@@ -130,6 +132,7 @@ class Pipeline:
 
     # -- stages ----------------------------------------------------------------------
 
+    @traced("analysis.load")
     async def _load(self, job: Analysis) -> bytes:
         async with self.resources.sessions() as session:
             upload = await session.get(Upload, job.upload_id) if job.upload_id else None
@@ -145,6 +148,7 @@ class Pipeline:
         parts = f"{job.image_sha256}|{self.classifier.name}|{normalise(job.hint or '')}"
         return hashlib.sha256(parts.encode()).hexdigest()
 
+    @traced("analysis.hash")
     async def _cached(self, job: Analysis, cache_key: str) -> Outcome | None:
         analysis_id = job.id
         async with self.resources.sessions() as session, session.begin():
@@ -185,6 +189,7 @@ class Pipeline:
         # Dramatiq's retries, plus room for restarts after workers died.
         return self.settings.job_max_retries + 3
 
+    @traced("analysis.start")
     async def _claim(self, analysis_id: uuid.UUID) -> Analysis | None:
         stale = datetime.now(UTC) - timedelta(seconds=self.settings.stale_after_seconds)
         claimable = (Analysis.status == "QUEUED") | (
@@ -208,6 +213,7 @@ class Pipeline:
                     .returning(Analysis.id)
                 )
         if exhausted is not None:
+            ANALYSES.labels("FAILED").inc()
             await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE)
         if job is not None:
             await self._publish(job.id, "RUNNING", "start", 0, None)
@@ -298,9 +304,12 @@ class Pipeline:
         if row is None:
             log.info("analysis %s: state %s not written (superseded)", analysis_id, stage)
             return False
+        if status in TERMINAL:
+            ANALYSES.labels(status).inc()
         await self._publish(analysis_id, status, stage, row, message)
         return True
 
+    @traced("analysis.finalise")
     async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
         await self._advance(job, "finalise")
@@ -366,6 +375,7 @@ async def _mark_points_sent(session: AsyncSession, analysis_id: uuid.UUID) -> No
     )
 
 
+@traced("analysis.preprocess")
 def _prepare(image: bytes) -> bytes:
     """Decode, drop alpha, shrink the long side to 1024 px, encode as JPEG for the model."""
     try:
