@@ -69,6 +69,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 
+import { openTelemetryConfig, prometheusConfig } from './telemetry.ts';
+
 const ROUTER_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 const supergraphPath = process.env.BUNRI_SUPERGRAPH
@@ -333,6 +335,9 @@ export const gatewayConfig = defineConfig({
   // Off in production images (BUNRI_GRAPHIQL=false): introspection-backed exploration
   // belongs to development.
   graphiql: process.env.BUNRI_GRAPHIQL !== 'false',
+
+  openTelemetry: openTelemetryConfig, // traces: see telemetry.ts
+  prometheus: prometheusConfig, // /metrics: see telemetry.ts
 
   plugins: () => [
     useBunriContext(),

@@ -166,6 +166,8 @@ class Stack:
 
     def gateway_process(self, supergraph: Path) -> ProcessSpec:
         env = {
+            # Tracing settings (OTEL_*) apply to the gateway as to every Python process.
+            **{k: v for k, v in self.env_overrides.items() if k.startswith("OTEL_")},
             "BUNRI_SUPERGRAPH": str(supergraph),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             **{

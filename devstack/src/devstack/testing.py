@@ -22,6 +22,7 @@ from websockets.sync.client import connect
 
 from bunri_shared.middleware import GatewaySecretMiddleware
 from devstack.embedded import Servers, free_port, free_port_block, local_servers
+from devstack.otlp import OtlpReceiver
 from devstack.paths import SUPERGRAPH_SDL, data_dir
 from devstack.stack import ProcessSpec, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
@@ -134,7 +135,24 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def stack(servers: Servers) -> Stack:
+def otlp_receiver() -> Iterator[OtlpReceiver]:
+    """Where every process of the test stack exports its spans (OTLP/HTTP)."""
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+def trace_settings(receiver: OtlpReceiver) -> dict[str, str]:
+    """Tracing on, every span kept, exported within a fraction of a second."""
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Servers, otlp_receiver: OtlpReceiver) -> Stack:
     base = free_port_block(8)
     subgraphs = load_subgraphs(base_port=base)
     prepared = Stack(
@@ -143,7 +161,7 @@ def stack(servers: Servers) -> Stack:
         subgraphs=subgraphs,
         gateway_port=base + 7,
         data_dir=data_dir() / "test",
-        env_overrides=TEST_SETTINGS,
+        env_overrides={**TEST_SETTINGS, **trace_settings(otlp_receiver)},
         worker_metrics_port=free_port_block(len(subgraphs), start=base + 8),
     )
     prepared.prepare(fresh=True)

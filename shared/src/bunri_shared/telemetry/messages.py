@@ -2,13 +2,16 @@
 
 On enqueue, the current W3C trace context (`traceparent`, `tracestate`) and the request
 id go into the message's options; in the worker, the job runs in a CONSUMER span that
-continues that trace, with the request id set for its log lines. Retries keep the
-original options, so every attempt joins the trace that asked for the job.
+continues that trace, with the request id set for its log lines, and one log line
+tells how each job ended (like the access line of a request). Retries keep the original
+options, so every attempt joins the trace that asked for the job.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
 from dramatiq import Middleware
@@ -20,12 +23,13 @@ from bunri_shared.request_id import current_request_id
 TRACE_OPTION = "trace_context"
 REQUEST_ID_OPTION = "request_id"
 tracer = trace.get_tracer("bunri.messages")
+job_log = logging.getLogger("bunri.jobs")
 
 
 class TraceContext(Middleware):
     def __init__(self) -> None:
         # Job spans by message id: before/after hooks run on the same worker thread.
-        self._active: dict[str, tuple[Any, object, Any]] = {}
+        self._active: dict[str, tuple[Any, object, Any, float]] = {}
         self._lock = threading.Lock()
 
     def before_enqueue(self, broker: Any, message: Any, delay: Any) -> None:
@@ -56,7 +60,12 @@ class TraceContext(Middleware):
         request_id = message.options.get(REQUEST_ID_OPTION) or f"job-{message.message_id}"
         request_token = current_request_id.set(request_id)
         with self._lock:
-            self._active[message.message_id] = (span, context_token, request_token)
+            self._active[message.message_id] = (
+                span,
+                context_token,
+                request_token,
+                time.perf_counter(),
+            )
 
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
@@ -65,10 +74,21 @@ class TraceContext(Middleware):
             active = self._active.pop(message.message_id, None)
         if active is None:
             return
-        span, context_token, request_token = active
+        span, context_token, request_token, started = active
         if exception is not None:
             span.record_exception(exception)
             span.set_status(Status(StatusCode.ERROR, type(exception).__name__))
+        job_log.info(
+            "%s %s",
+            message.actor_name,
+            "failed" if exception is not None else "done",
+            extra={
+                "actor": message.actor_name,
+                "message_id": message.message_id,
+                "outcome": type(exception).__name__ if exception is not None else "ok",
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
         span.end()
         context.detach(context_token)
         current_request_id.reset(request_token)
