@@ -97,3 +97,35 @@ def test_workers_export_dramatiq_and_analysis_metrics(running: RunningStack) -> 
     assert wait_for(lambda: value(users, "dramatiq_messages_total", actor_name="award_points"))
     # The worker's SQL goes to the same files as its jobs.
     assert value(worker, "bunri_db_statements_total", service="waste") > 0
+
+
+def test_gateway_metrics_show_fetches_per_subgraph(running: RunningStack) -> None:
+    gateway = running.gateway_url.removesuffix("/graphql") + "/metrics"
+    body = graphql(running.gateway_url, CATEGORIES)
+    assert "errors" not in body, body
+
+    def subgraphs_seen() -> set[str]:
+        return {
+            labels.get("subgraphName", "")
+            for name, labels, _ in samples(gateway)
+            if name == "graphql_gateway_subgraph_execute_duration_count"
+        }
+
+    assert wait_for(lambda: "recycling" in subgraphs_seen(), timeout=5), [
+        (n, labels) for n, labels, _ in samples(gateway) if "subgraph" in n
+    ]
+    assert value(gateway, "graphql_gateway_fetch_duration_count") >= 1
+    names = {name for name, _, _ in samples(gateway)}
+    assert "graphql_yoga_http_duration_count" in names
+    # Errors per subgraph: a subgraph that answers with an error is counted under its name.
+    refused = graphql(
+        running.gateway_url,
+        'mutation Anonymous { analyzeWaste(input: {uploadId: "x"}) { id } }',
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", refused
+    errors = [
+        labels
+        for name, labels, v in samples(gateway)
+        if name == "graphql_gateway_subgraph_execute_errors_total" and v > 0
+    ]
+    assert {"subgraphName": "waste", "operationName": "Anonymous"}.items() <= errors[0].items()
