@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from dramatiq import Middleware
 
@@ -29,4 +30,31 @@ def worker_metrics() -> list[Middleware]:
     os.environ.setdefault("dramatiq_prom_db", directory)
     from dramatiq.middleware.prometheus import Prometheus
 
-    return [Prometheus()]
+    prometheus = Prometheus()
+    return [prometheus, ZeroedCounters(prometheus)]
+
+
+class ZeroedCounters(Middleware):
+    """Every actor's counters exist at 0 from boot: a first error or dead letter is then an
+    increase that rate()/increase() and the alerts see, not a series that merely appears."""
+
+    def __init__(self, prometheus: Any) -> None:
+        self.prometheus = prometheus
+
+    # Not after_process_boot: Dramatiq runs "after" hooks in reverse order, so the
+    # Prometheus middleware's counters do not exist yet then.
+    def after_worker_boot(self, broker: Any, worker: Any) -> None:
+        counters = [
+            getattr(self.prometheus, name, None)
+            for name in (
+                "total_messages",
+                "total_errored_messages",
+                "total_retried_messages",
+                "total_rejected_messages",
+            )
+        ]
+        for actor_name in broker.get_declared_actors():
+            actor = broker.get_actor(actor_name)
+            for counter in counters:
+                if counter is not None:
+                    counter.labels(actor.queue_name, actor.actor_name)

@@ -72,6 +72,8 @@ class Pipeline:
     ) -> None:
         self.resources, self.settings = resources, settings
         self.storage, self.classifier = storage, classifier
+        for status in TERMINAL:  # every final status counted from 0 (rate() sees the first)
+            ANALYSES.labels(status)
 
     async def run(self, analysis_id: uuid.UUID) -> None:
         job = await self._claim(analysis_id)
