@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import jsonschema
-from test_router_config import load, schema  # noqa: F401 (fixture)
+from test_router_config import REPO, load, schema  # noqa: F401 (fixture)
 
 TRACING_ON = {"BUNRI_ROUTER_TRACING": "true", "BUNRI_OTLP_ENDPOINT": "http://collector:4318"}
 
@@ -30,3 +32,14 @@ def test_prometheus_metrics_with_per_subgraph_fetches() -> None:
     subgraph = telemetry["instrumentation"]["instruments"]["subgraph"]
     assert subgraph["http.client.request.duration"]["attributes"]["subgraph.name"] is True
     assert subgraph["bunri.subgraph.errors"]["attributes"]["subgraph.name"] is True
+
+
+def test_hive_gateway_image_contains_the_modules_its_config_imports() -> None:
+    router = REPO / "router"
+    imported = re.findall(r"from '\./([^']+)'", (router / "gateway.config.ts").read_text())
+    assert "telemetry.ts" in imported
+    copied = " ".join(
+        line for line in (router / "Dockerfile").read_text().splitlines() if line.startswith("COPY")
+    )
+    for module in imported:
+        assert module in copied.split(), f"router/Dockerfile does not copy {module}"
