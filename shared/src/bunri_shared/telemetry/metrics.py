@@ -20,7 +20,8 @@ SERVICE = {"name": "unknown"}
 
 OPERATION_SECONDS = Histogram(
     "bunri_graphql_operation_seconds",
-    "Time to run one GraphQL operation in a subgraph (parse, validate, execute)",
+    "Time to run one GraphQL query or mutation in a subgraph (parse, validate, execute);"
+    " subscriptions are counted, not timed (their lifetime is the client's choice)",
     ["service", "operation_name", "operation_type"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
@@ -88,7 +89,8 @@ class OperationMetrics(SchemaExtension):
         errors = getattr(result, "errors", None) if result is not None else None
         found = outcome(errors)
         service = SERVICE["name"]
-        OPERATION_SECONDS.labels(service, name, kind).observe(elapsed)
+        if kind != "subscription":
+            OPERATION_SECONDS.labels(service, name, kind).observe(elapsed)
         OPERATIONS.labels(service, name, kind, found).inc()
         if found == COST_LIMIT_CODE or any(
             (error.extensions or {}).get("code") == COST_LIMIT_CODE for error in errors or ()
