@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 
+from prometheus_client import REGISTRY
+from sqlalchemy import text
 from telemetry_flow import final_status, samples, start_analysis, value, wait_for
 
+from bunri_shared.db import create_engine
 from devstack.testing import RunningStack, graphql, sign_up
 
 CATEGORIES = "query SortingCategories { wasteCategories { code } }"
@@ -130,3 +134,27 @@ def test_gateway_metrics_show_fetches_per_subgraph(running: RunningStack) -> Non
     ]
     wanted = {"subgraphName": "waste", "operationName": "Anonymous"}.items()
     assert any(wanted <= labels.items() for labels in errors), errors
+
+
+async def test_a_checkout_that_waits_for_a_connection_is_counted(running: RunningStack) -> None:
+    """The pool (one connection, no overflow) against the real Postgres: the second
+    checkout waits until the first connection comes back, and is counted and timed."""
+    engine = create_engine(
+        running.role_url("locations"), schema="locations", pool_size=1, max_overflow=0
+    )
+    labels = {"service": "locations"}
+    before = REGISTRY.get_sample_value("bunri_db_pool_waits_total", labels) or 0
+    try:
+        async with engine.connect() as first:
+            await first.execute(text("SELECT 1"))
+            assert REGISTRY.get_sample_value("bunri_db_pool_in_use", labels) >= 1
+            second = asyncio.create_task(engine.connect().__aenter__())
+            await asyncio.sleep(0.3)
+            assert not second.done()  # waiting for the only connection
+        waited = await asyncio.wait_for(second, timeout=10)
+        await waited.close()
+    finally:
+        await engine.dispose()
+    assert REGISTRY.get_sample_value("bunri_db_pool_waits_total", labels) == before + 1
+    waited_seconds = REGISTRY.get_sample_value("bunri_db_pool_wait_seconds_sum", labels)
+    assert waited_seconds >= 0.25
