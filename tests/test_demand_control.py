@@ -122,8 +122,8 @@ def test_every_contract_operation_fits_the_budget_with_room_to_spare(
 def test_the_estimate_follows_the_page_a_client_asks_for(running: RunningStack) -> None:
     def estimated(first: int) -> int:
         query = (
-            "{ dropOffPointsNear(latitude: 37.5665, longitude: 126.978, first: %d) "
-            "{ point { acceptedCategories { code } } } }" % first
+            f"{{ dropOffPointsNear(latitude: 37.5665, longitude: 126.978, first: {first}) "
+            "{ point { acceptedCategories { code } } } }"
         )
         return graphql(running.gateway_url, query)["extensions"]["cost"]["estimated"]
 
@@ -137,7 +137,8 @@ LOCATIONS_CHAIN = (
     + NEARBY.format(n=50) + " { point { acceptedCategories { "
     + NEARBY.format(n=50) + " { point { name } } } } } } } } }"
 )  # fmt: skip
-ENTITY_BATCH = """query ($representations: [_Any!]!) { _entities(representations: $representations) {
+ENTITY_BATCH = """query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
   ... on WasteCategory { dropOffPointsNear(latitude: 37.55, longitude: 126.95, first: 50) {
     point { acceptedCategories { code } } } } } }"""
 
@@ -151,9 +152,7 @@ def test_a_subgraph_refuses_the_same_work_when_called_directly(running: RunningS
     assert error["extensions"]["cost"]["estimated"] > error["extensions"]["cost"]["max"]
     # An entity batch counts one item per representation.
     representations = [{"__typename": "WasteCategory", "code": "plastic"}] * 200
-    body = running.query_subgraph(
-        "locations", ENTITY_BATCH, {"representations": representations}
-    )
+    body = running.query_subgraph("locations", ENTITY_BATCH, {"representations": representations})
     assert body["errors"][0]["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
     assert running.statements("locations") == before
     small = running.query_subgraph(
