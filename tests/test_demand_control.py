@@ -82,7 +82,7 @@ def _variables(running: RunningStack, name: str, token: str) -> dict[str, Any]:
         " { point { id } } }",
     )["data"]["dropOffPointsNear"][0]["point"]["id"]
     return {
-        "Category": {"code": "plastic"},
+        "Category": {"code": "PAPER"},
         "Point": {"id": point},
         "Analysis": {"id": "00000000-0000-0000-0000-000000000000"},
         "SignUp": {"input": {"email": "x@example.com", "password": "p", "nickname": "n"}},
@@ -151,7 +151,7 @@ def test_a_subgraph_refuses_the_same_work_when_called_directly(running: RunningS
     assert error["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
     assert error["extensions"]["cost"]["estimated"] > error["extensions"]["cost"]["max"]
     # An entity batch counts one item per representation.
-    representations = [{"__typename": "WasteCategory", "code": "plastic"}] * 200
+    representations = [{"__typename": "WasteCategory", "code": "PAPER"}] * 200
     body = running.query_subgraph("locations", ENTITY_BATCH, {"representations": representations})
     assert body["errors"][0]["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
     assert running.statements("locations") == before

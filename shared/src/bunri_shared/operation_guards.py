@@ -15,7 +15,6 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     DocumentNode,
-    FieldNode,
     FloatValueNode,
     GraphQLError,
     IntValueNode,
@@ -23,6 +22,7 @@ from graphql import (
     ObjectValueNode,
     StringValueNode,
     ValueNode,
+    VariableNode,
     visit,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -65,8 +65,14 @@ def _walk_values(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def _walk_literal(node: ValueNode, path: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(node, StringValueNode):
+def _walk_literal(
+    node: ValueNode, path: str, variables: dict[str, Any]
+) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, VariableNode):
+        # Named after the argument, not the variable: gateways rename variables.
+        if node.name.value in variables:
+            yield from _walk_values(variables[node.name.value], path)
+    elif isinstance(node, StringValueNode):
         yield path, node.value
     elif isinstance(node, FloatValueNode):
         yield path, float(node.value)
@@ -74,42 +80,32 @@ def _walk_literal(node: ValueNode, path: str) -> Iterator[tuple[str, Any]]:
         yield path, int(node.value)
     elif isinstance(node, ObjectValueNode):
         for field in node.fields:
-            yield from _walk_literal(field.value, f"{path}.{field.name.value}")
+            yield from _walk_literal(field.value, f"{path}.{field.name.value}", variables)
     elif isinstance(node, ListValueNode):
         for index, item in enumerate(node.values):
-            yield from _walk_literal(item, f"{path}[{index}]")
+            yield from _walk_literal(item, f"{path}[{index}]", variables)
 
 
 class _Arguments(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[tuple[str, ValueNode]] = []
-        self._field: list[str] = []
-
-    def enter_field(self, node: FieldNode, *_: Any) -> None:
-        self._field.append(node.name.value)
-
-    def leave_field(self, *_: Any) -> None:
-        self._field.pop()
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-        where = self._field[-1] if self._field else "directive"
-        self.found.append((f"{where}.{node.name.value}", node.value))
+        self.found.append((node.name.value, node.value))
 
 
 def input_problem(
     document: DocumentNode, variables: dict[str, Any] | None, *, max_length: int
 ) -> tuple[str, str] | None:
-    """(field, what is wrong) for the first unusable input value, else None."""
-    for name, value in (variables or {}).items():
-        for path, leaf in _walk_values(value, f"${name}"):
-            problem = _problem(leaf, max_length)
-            if problem:
-                return path, problem
+    """(argument path, what is wrong) for the first unusable input value, else None.
+
+    Values are found through the arguments that use them, so an unused variable is not
+    looked at (validation refuses it anyway)."""
     arguments = _Arguments()
     visit(document, arguments)
-    for where, node in arguments.found:
-        for path, leaf in _walk_literal(node, where):
+    for name, node in arguments.found:
+        for path, leaf in _walk_literal(node, name, variables or {}):
             problem = _problem(leaf, max_length)
             if problem:
                 return path, problem
@@ -141,7 +137,7 @@ class InputGuard(SchemaExtension):
                     context,
                     f"{where} {problem}.",
                     code=ErrorCode.BAD_USER_INPUT.value,
-                    field=where.lstrip("$"),
+                    field=where,
                 )
         yield
 
