@@ -78,11 +78,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 
 import { useOperationCost } from './cost.ts';
 import {
+  armorRefusal,
   envInt,
   useRequestBodyLimit,
   useSubscriptionGuards,
@@ -362,8 +364,7 @@ export const gatewayConfig = defineConfig({
   disableIntrospection: INTROSPECTION ? undefined : { disableIf: () => true },
   blockFieldSuggestions: !INTROSPECTION,
 
-  // Document limits, checked before planning (GraphQL Armor underneath).
-  maxDepth: envInt('BUNRI_MAX_DEPTH', 12),
+  // Document limits, checked before planning (GraphQL Armor; depth and aliases below).
   maxTokens: envInt('BUNRI_MAX_TOKENS', 3000),
 
   // A client that goes away cancels its subgraph requests; a slow subgraph is abandoned.
@@ -374,7 +375,8 @@ export const gatewayConfig = defineConfig({
 
   plugins: () => [
     useRequestBodyLimit(envInt('BUNRI_MAX_REQUEST_BYTES', 2_000_000)),
-    maxAliasesPlugin({ n: envInt('BUNRI_MAX_ALIASES', 20) }),
+    maxDepthPlugin({ n: envInt('BUNRI_MAX_DEPTH', 12), ...armorRefusal() }),
+    maxAliasesPlugin({ n: envInt('BUNRI_MAX_ALIASES', 20), ...armorRefusal() }),
     useValidationErrorCodes(),
     // Development answers say what each operation cost, so clients can see their budget.
     useOperationCost({ maxCost: MAX_COST, reportEstimate: GRAPHIQL }),

@@ -50,6 +50,25 @@ export const useRequestBodyLimit = (maxBytes: number): GatewayPlugin => ({
   },
 });
 
+/**
+ * Options for a GraphQL Armor validation plugin (depth, aliases): report the refusal as a
+ * validation error with the subgraphs' code instead of throwing a bare "Syntax Error".
+ */
+export function armorRefusal() {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: { reportError?: (error: GraphQLError) => void } | null, error: Error) => {
+        context?.reportError?.(
+          new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          }),
+        );
+      },
+    ],
+  };
+}
+
 /** Errors of refused documents (parse, depth, tokens, aliases) get the subgraphs' code. */
 export const useValidationErrorCodes = (): GatewayPlugin => ({
   onValidate() {
