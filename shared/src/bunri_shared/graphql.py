@@ -10,6 +10,7 @@ import strawberry
 from graphql.error import GraphQLError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -127,11 +128,18 @@ class BunriSchema(strawberry.federation.Schema):
 
 
 def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
-    # Factories, not instances: Strawberry makes one per operation.
+    """Factories, not instances: Strawberry makes one extension per operation, and an
+    extension keeps that operation's state. What can be shared is built once here: the
+    depth and alias rules are classes made by their limiters, and the validation cache is
+    keyed by them, so new classes per operation would make every lookup a miss."""
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        # Both caches live at module level in Strawberry, shared across operations.
         lambda: ParserCache(maxsize=limits.cache_size),
         lambda: ValidationCache(maxsize=limits.cache_size),
         lambda: InputGuard(max_string_length=limits.max_string_length),
