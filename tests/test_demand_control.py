@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 
+from bunri_shared import cost
 from devstack.testing import RunningStack, graphql, sign_up
 
 OPERATIONS = Path(__file__).parent / "operations" / "contract.graphql"
@@ -160,3 +161,32 @@ def test_a_subgraph_refuses_the_same_work_when_called_directly(running: RunningS
     )
     assert "errors" not in small, small
     assert running.statements("locations") > before
+
+
+def test_the_data_stays_within_the_assumed_list_sizes(running: RunningStack) -> None:
+    """@listSize(assumedSize:) bounds are facts about the data: when the catalogue or the
+    drop-off points outgrow one, raise it in bunri_shared.cost (the estimate relies on it)."""
+    tree = graphql(
+        running.gateway_url,
+        "{ wasteCategories { code children { code } guide { steps notAccepted { name } } } }",
+    )["data"]["wasteCategories"]
+    codes = {c["code"] for c in tree} | {k["code"] for c in tree for k in c["children"]}
+    guides = [
+        graphql(
+            running.gateway_url,
+            "query ($c: ID!) { wasteCategory(code: $c) { guide { steps notAccepted { name } } } }",
+            {"c": code},
+        )["data"]["wasteCategory"]["guide"]
+        for code in codes
+    ]
+    points = graphql(
+        running.gateway_url,
+        "{ dropOffPointsNear(latitude: 37.5665, longitude: 126.978, radiusMeters: 100000, "
+        "first: 50) { point { acceptedCategories { code } } } }",
+    )["data"]["dropOffPointsNear"]
+    assert len(tree) <= cost.SIBLING_CATEGORY_BOUND
+    assert max(len(c["children"]) for c in tree) <= cost.SIBLING_CATEGORY_BOUND
+    assert len(codes) <= cost.CATEGORY_LIST_BOUND
+    assert max(len(p["point"]["acceptedCategories"]) for p in points) <= cost.CATEGORY_LIST_BOUND
+    longest = max(max(len(g["steps"]), len(g["notAccepted"])) for g in guides if g)
+    assert longest <= cost.GUIDE_LIST_BOUND

@@ -54,6 +54,7 @@ def test_the_estimate_multiplies_down_nested_lists() -> None:
         return cost.estimate(schema._schema, parse(query), variables=variables)
 
     assert estimate("{ items(first: 7) { name tags } }") == 5 + 7 * 1
+    assert estimate("{ items { name } }") == 5 + 10  # the argument's default
     assert estimate("query ($n: Int = 4) { items(first: $n) { name } }") == 5 + 4
     assert estimate("query ($n: Int) { items(first: $n) { name } }", {"n": 9}) == 5 + 9
     # A null `first` is priced as the largest page the resolver would serve.

@@ -42,9 +42,12 @@ from strawberry.federation.schema_directives import Cost, ListSize
 # A list field with no @listSize is priced as this many items (the tests insist every
 # list field of the public API has one).
 DEFAULT_LIST_SIZE = 20
-# Lists bounded by the taxonomy (categories, children, accepted categories; the data has 19
-# categories) and by a guide's length; tests check the data stays within them.
+# Lists bounded by the data; tests/test_demand_control.py checks the data stays within them.
+# Any set of categories (a point's accepted ones: the taxonomy has 19):
 CATEGORY_LIST_BOUND = 20
+# The categories of one level (7 at the top, at most 12 under one parent):
+SIBLING_CATEGORY_BOUND = 15
+# A guide's steps or not-accepted items (at most 17):
 GUIDE_LIST_BOUND = 20
 # Weights of fields that run a query of their own, relative to an object (1).
 NEARBY_SEARCH = 5
@@ -191,7 +194,7 @@ def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
 
 def _int_argument(walk: _Walk, definition: GraphQLField, node: FieldNode, name: str) -> int | None:
     value: Any = None
-    for argument in node.arguments:
+    for argument in node.arguments or ():
         if argument.name.value == name:
             value = _literal(walk, argument.value)
             break
@@ -202,7 +205,7 @@ def _int_argument(walk: _Walk, definition: GraphQLField, node: FieldNode, name: 
 
 
 def _list_length(walk: _Walk, node: FieldNode, name: str) -> int:
-    for argument in node.arguments:
+    for argument in node.arguments or ():
         if argument.name.value == name:
             value = argument.value
             if isinstance(value, ListValueNode):

@@ -7,6 +7,7 @@ and a refusal is one error with a stable code and nothing executed.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from strawberry.extensions import SchemaExtension
 
 from bunri_shared import cost
 from bunri_shared.errors import ErrorCode
+
+log = logging.getLogger(__name__)
 
 # NUL cannot be stored by Postgres; a lone surrogate cannot be encoded as UTF-8.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -118,51 +121,60 @@ def _refuse(execution_context: Any, message: str, **extensions: Any) -> None:
     )
 
 
-class InputGuard(SchemaExtension):
+class _Guard(SchemaExtension):
+    """Runs `check` before execution. A bug in a check must not leak its message past the
+    error mask (hooks run outside it): it is logged and the operation refused as INTERNAL."""
+
+    def check(self, context: Any) -> None:
+        raise NotImplementedError
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and not context.result:
+            try:
+                self.check(context)
+            except Exception:
+                log.exception("%s failed", type(self).__name__)
+                _refuse(context, "Internal server error.", code=ErrorCode.INTERNAL.value)
+        yield
+
+
+class InputGuard(_Guard):
     """Unstorable strings (NUL, lone surrogates), over-long strings and out-of-range numbers
     in any argument or variable → BAD_USER_INPUT naming where, before anything runs."""
 
     def __init__(self, *, max_string_length: int) -> None:
         self.max_string_length = max_string_length
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None and not context.result:
-            found = input_problem(
-                context.graphql_document, context.variables, max_length=self.max_string_length
+    def check(self, context: Any) -> None:
+        found = input_problem(
+            context.graphql_document, context.variables, max_length=self.max_string_length
+        )
+        if found:
+            where, problem = found
+            _refuse(
+                context, f"{where} {problem}.", code=ErrorCode.BAD_USER_INPUT.value, field=where
             )
-            if found:
-                where, problem = found
-                _refuse(
-                    context,
-                    f"{where} {problem}.",
-                    code=ErrorCode.BAD_USER_INPUT.value,
-                    field=where,
-                )
-        yield
 
 
-class CostLimiter(SchemaExtension):
+class CostLimiter(_Guard):
     """Refuses a fetch whose estimated cost (bunri_shared.cost) is over the budget."""
 
     def __init__(self, *, max_cost: int) -> None:
         self.max_cost = max_cost
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None and not context.result:
-            estimated = cost.estimate(
-                context.schema._schema,
-                context.graphql_document,
-                operation_name=context.operation_name,
-                variables=context.variables,
+    def check(self, context: Any) -> None:
+        estimated = cost.estimate(
+            context.schema._schema,
+            context.graphql_document,
+            operation_name=context.operation_name,
+            variables=context.variables,
+        )
+        if estimated > self.max_cost:
+            _refuse(
+                context,
+                f"This operation is too expensive: estimated cost {estimated}, "
+                f"limit {self.max_cost}.",
+                code=ErrorCode.COST_LIMIT_EXCEEDED.value,
+                cost={"estimated": estimated, "max": self.max_cost},
             )
-            if estimated > self.max_cost:
-                _refuse(
-                    context,
-                    f"This operation is too expensive: estimated cost {estimated}, "
-                    f"limit {self.max_cost}.",
-                    code=ErrorCode.COST_LIMIT_EXCEEDED.value,
-                    cost={"estimated": estimated, "max": self.max_cost},
-                )
-        yield

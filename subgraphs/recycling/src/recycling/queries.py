@@ -16,7 +16,7 @@ MAX_QUERY_LENGTH = 100
 class Query:
     @strawberry.field(
         description="Categories under `parentCode`; the top level when null.",
-        directives=[cost.assumed_size(cost.CATEGORY_LIST_BOUND)],
+        directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)],
     )
     async def waste_categories(
         self, info: Info, parent_code: strawberry.ID | None = None

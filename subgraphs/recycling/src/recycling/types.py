@@ -78,7 +78,7 @@ class WasteCategory:
         row = await info.context.loaders.category.load(self.row.parent_code)
         return WasteCategory.from_row(row) if row else None
 
-    @strawberry.field(directives=[cost.assumed_size(cost.CATEGORY_LIST_BOUND)])
+    @strawberry.field(directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)])
     async def children(self, info: Info) -> list[WasteCategory]:
         rows = await info.context.loaders.children.load(self.row.code)
         return [WasteCategory.from_row(row) for row in rows]
