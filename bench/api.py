@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_stack
+from bench.common import bench_log_dir, bench_stack
 from devstack.testing import RunningProcess, running_processes
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -115,8 +115,9 @@ def measure(
     after = _cpu_ticks(groups)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # The "Latency Distribution" lines, not a "+/- Stdev" column that ends in 50%.
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         print(f"  !! {errors.group(1)} non-2xx responses", file=sys.stderr)
@@ -137,7 +138,7 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
     with (
         bench_stack() as stack,
-        running_processes(stack, Path(".data/bench/logs")) as processes,
+        running_processes(stack, bench_log_dir()) as processes,
     ):
         groups = _process_groups(processes)
         secret = {"X-Bunri-Gateway-Secret": stack.gateway_secret}
