@@ -117,6 +117,9 @@ class Stack:
                         "--no-access-log",
                         "--log-level",
                         "warning",
+                        # Longer than the gateway keeps idle connections (see Dockerfile).
+                        "--timeout-keep-alive",
+                        "75",
                     ],
                     env=env,
                     health_url=f"http://127.0.0.1:{subgraph.port}/ready",
