@@ -7,11 +7,14 @@
  * client's sampled trace stays sampled. Service name: OTEL_SERVICE_NAME (default "gateway").
  *
  * Metrics at /metrics: HTTP and operation durations, and per subgraph the fetch and
- * execution durations and errors (label `subgraphName`).
+ * execution durations and errors (label `subgraphName`); operations the gateway refused
+ * for their estimated cost (bunri_gateway_cost_refused_total, useCostRefusalMetric).
  */
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
+import type { GatewayPlugin } from '@graphql-hive/gateway';
+import { Counter, register } from 'prom-client';
 
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
 const tracesEnabled = Boolean(endpoint) && process.env.OTEL_SDK_DISABLED !== 'true';
@@ -60,3 +63,24 @@ export const prometheusConfig = {
     graphql_gateway_subgraph_execute_errors: true,
   },
 } as const;
+
+// In prom-client's default registry, which the Prometheus plugin above serves.
+const costRefused = new Counter({
+  name: 'bunri_gateway_cost_refused_total',
+  help: 'Operations the gateway refused because their estimated cost was over the limit',
+  registers: [register],
+});
+
+function refusedForCost(result: unknown): boolean {
+  const errors = (result as { errors?: Array<{ extensions?: { code?: unknown } }> } | null)
+    ?.errors;
+  return Array.isArray(errors) && errors.some((e) => e?.extensions?.code === 'COST_LIMIT_EXCEEDED');
+}
+
+/** Counts results refused with COST_LIMIT_EXCEEDED, whichever plugin refused them. */
+export const useCostRefusalMetric = (): GatewayPlugin => ({
+  onResultProcess({ result }) {
+    const results = Array.isArray(result) ? result : [result];
+    if (results.some(refusedForCost)) costRefused.inc();
+  },
+});

@@ -158,3 +158,18 @@ async def test_a_checkout_that_waits_for_a_connection_is_counted(running: Runnin
     assert REGISTRY.get_sample_value("bunri_db_pool_waits_total", labels) == before + 1
     waited_seconds = REGISTRY.get_sample_value("bunri_db_pool_wait_seconds_sum", labels)
     assert waited_seconds >= 0.25
+
+
+def test_gateway_counts_operations_refused_for_their_cost(running: RunningStack) -> None:
+    gateway = running.gateway_url.removesuffix("/graphql") + "/metrics"
+    before = value(gateway, "bunri_gateway_cost_refused_total")
+    near = "dropOffPointsNear(latitude: 37.55, longitude: 126.95, radiusMeters: 100000, first: 50)"
+    costly = (
+        "query Costly { wasteCategories { " + near + " { point { acceptedCategories { "
+        + near + " { point { name } } } } } } }"
+    )  # fmt: skip
+    refused = graphql(running.gateway_url, costly)
+    assert refused["errors"][0]["extensions"]["code"] == "COST_LIMIT_EXCEEDED", refused
+    assert value(gateway, "bunri_gateway_cost_refused_total") == before + 1
+    graphql(running.gateway_url, CATEGORIES)  # an affordable one is not counted
+    assert value(gateway, "bunri_gateway_cost_refused_total") == before + 1

@@ -38,6 +38,11 @@ class Query:
     def broken(self) -> int:
         raise RuntimeError("a bug")
 
+    @strawberry.field
+    async def slow(self) -> int:
+        await asyncio.sleep(5)
+        return 1
+
 
 schema = federation_schema(query=Query)
 
@@ -80,6 +85,7 @@ def test_cost_limit_refusals_have_their_own_counter() -> None:
         query=Query,
         extensions=[*standard_extensions(GraphQLLimits()), AddValidationRules([CostLimit])],
         federation_version=FEDERATION_VERSION,
+        deadline_seconds=5,
     )
     before = _count("bunri_graphql_cost_refused_total", operation_name="Costly")
     result = asyncio.run(limited.execute("query Costly { fine }"))
@@ -87,6 +93,20 @@ def test_cost_limit_refusals_have_their_own_counter() -> None:
     assert _count("bunri_graphql_cost_refused_total", operation_name="Costly") == before + 1
     labels = {"operation_name": "Costly", "operation_type": "query"}
     assert _count("bunri_graphql_operations_total", outcome="COST_LIMIT_EXCEEDED", **labels) >= 1
+
+
+def test_an_operation_stopped_by_the_deadline_counts_as_a_timeout() -> None:
+    hurried = BunriSchema(
+        query=Query,
+        extensions=standard_extensions(GraphQLLimits()),
+        federation_version=FEDERATION_VERSION,
+        deadline_seconds=0.2,
+    )
+    labels = {"operation_name": "Slow", "operation_type": "query", "outcome": "OPERATION_TIMEOUT"}
+    before = _count("bunri_graphql_operations_total", **labels)
+    result = asyncio.run(hurried.execute("query Slow { slow }"))
+    assert result.errors[0].extensions["code"] == "OPERATION_TIMEOUT"
+    assert _count("bunri_graphql_operations_total", **labels) == before + 1
 
 
 def test_operation_names_from_clients_cannot_grow_the_series_without_bound() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -37,9 +38,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def free_port_block(size: int, start: int = 20000, end: int = 60000) -> int:
-    """The first port of `size` consecutive free ports (the subgraphs take a block)."""
-    for base in range(start, end, size):
+def free_port_block(size: int, start: int = 20000, end: int = 32000) -> int:
+    """The first port of `size` consecutive free ports (the subgraphs take a block), from a
+    random place in the range: test runs started side by side must not pick the same one.
+    The range stays below Linux's ephemeral ports (32768+), which outgoing connections and
+    `free_port()` take."""
+    bases = list(range(start, end - size, size))
+    offset = random.randrange(len(bases))
+    for base in bases[offset:] + bases[:offset]:
         if all(port_is_free(port) for port in range(base, base + size)):
             return base
     raise RuntimeError(f"no block of {size} free ports between {start} and {end}")

@@ -6,6 +6,7 @@ timer and the operation's state live on the instance, the Prometheus objects her
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -38,6 +39,7 @@ COST_REFUSED = Counter(
 
 COST_LIMIT_CODE = "COST_LIMIT_EXCEEDED"
 INTERNAL_CODE = "INTERNAL"
+TIMEOUT_CODE = "OPERATION_TIMEOUT"
 # Operation names come from clients: only well-formed ones, and only so many distinct ones,
 # become label values, so a client inventing names cannot blow up the series count.
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,79}$")
@@ -77,22 +79,37 @@ class OperationMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
-        elapsed = time.perf_counter() - started
-        context = self.execution_context
-        name = operation_label(context.operation_name)
         try:
-            kind = context.operation_type.value
-        except Exception:  # unparsable document or unknown operation: no type to tell
-            kind = "unknown"
-        result = context.result
+            yield
+        except BaseException as error:  # cut short
+            self._record(started, [], self._cut_short(error))
+            raise
+        result = self.execution_context.result
         errors = getattr(result, "errors", None) if result is not None else None
-        found = outcome(errors)
+        self._record(started, errors or [], outcome(errors))
+
+    def _kind(self) -> str:
+        try:
+            return self.execution_context.operation_type.value
+        except Exception:  # unparsable document or unknown operation: no type to tell
+            return "unknown"
+
+    def _cut_short(self, error: BaseException) -> str:
+        if self._kind() == "subscription":
+            return "ok"  # the client unsubscribed or left: how subscriptions end
+        if isinstance(error, asyncio.CancelledError | TimeoutError):
+            return TIMEOUT_CODE  # the schema's deadline (or the client hung up)
+        return INTERNAL_CODE
+
+    def _record(self, started: float, errors: list[GraphQLError], found: str) -> None:
+        elapsed = time.perf_counter() - started
+        name = operation_label(self.execution_context.operation_name)
+        kind = self._kind()
         service = SERVICE["name"]
         if kind != "subscription":
             OPERATION_SECONDS.labels(service, name, kind).observe(elapsed)
         OPERATIONS.labels(service, name, kind, found).inc()
         if found == COST_LIMIT_CODE or any(
-            (error.extensions or {}).get("code") == COST_LIMIT_CODE for error in errors or ()
+            (error.extensions or {}).get("code") == COST_LIMIT_CODE for error in errors
         ):
             COST_REFUSED.labels(service, name).inc()
