@@ -36,8 +36,6 @@ class ServiceSettings(BaseSettings):
     # An unknown kid refetches the JWKS at most this often (a flood of forged kids must not
     # turn into a flood of fetches); rotate keys in two steps (see auth/keys.py).
     jwks_refresh_cooldown_seconds: float = 30.0
-    # Proxies in front of the gateway that append to X-Forwarded-For (0 locally).
-    trusted_proxy_hops: int = 0
 
     @property
     def db_schema(self) -> str:

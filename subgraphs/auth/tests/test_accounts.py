@@ -13,6 +13,7 @@ LOG_IN = """mutation ($input: LogInInput!) {
 REFRESH = (
     """mutation ($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }"""
 )
+LOG_IN_BARE = "mutation ($input: LogInInput!) { logIn(input: $input) { accessToken } }"
 LOG_OUT = "mutation ($t: String!) { logOut(refreshToken: $t) }"
 ME = "{ me { id nickname email points settings { language notificationsEnabled } } }"
 UPDATE = """mutation ($input: UpdateProfileInput!) {
@@ -145,20 +146,30 @@ def test_unknown_email_and_wrong_password_look_the_same(running: RunningStack) -
     assert (m1, c1) == (m2, c2) == ("Email or password is wrong.", "INVALID_CREDENTIALS")
 
 
-def test_repeated_wrong_passwords_are_rate_limited_until_the_window_ends(
-    running: RunningStack,
-) -> None:
+def test_wrong_passwords_from_one_address_wait_longer_and_longer(running: RunningStack) -> None:
     account = sign_up(running)
-    wrong = {"input": {"email": account["email"], "password": "not the password 1"}}
-    right = {"input": {"email": account["email"], "password": account["password"]}}
-    codes = [_code(graphql(running.gateway_url, LOG_IN, wrong)) for _ in range(3)]
-    assert codes == ["INVALID_CREDENTIALS"] * 3
-    limited = graphql(running.gateway_url, LOG_IN, right)  # even the right one, for now
+    headers = {**running.subgraph_headers, "x-forwarded-for": "198.51.100.31"}
+
+    def log_in(password: str) -> dict:
+        # As the gateway forwards a client at that address (a test of its own address).
+        variables = {"input": {"email": account["email"], "password": password}}
+        return graphql(running.subgraph_url("auth"), LOG_IN_BARE, variables, headers=headers)
+
+    codes = [_code(log_in("not the password 1")) for _ in range(3)]
+    assert codes == ["INVALID_CREDENTIALS"] * 3  # the test stack's free failures per pair
+    limited = log_in(account["password"])  # even the right one, for now
     assert _code(limited) == "RATE_LIMITED"
-    retry_after = limited["errors"][0]["extensions"]["retryAfter"]
-    assert 1 <= retry_after <= 3
-    time.sleep(retry_after + 0.5)
-    assert graphql(running.gateway_url, LOG_IN, right)["data"]["logIn"]["accessToken"]
+    assert limited["errors"][0]["extensions"]["retryAfter"] == 1
+    waits = []
+    for pause in (1.1, 2.1, 4.1):  # just past each wait
+        time.sleep(pause)
+        assert _code(log_in("not the password 1")) == "INVALID_CREDENTIALS"
+        waits.append(log_in("not the password 1")["errors"][0]["extensions"])
+    # 2 s, then the test stack's cap (4 s): each failure doubles the next wait.
+    assert [w["code"] for w in waits] == ["RATE_LIMITED"] * 3
+    assert [w["retryAfter"] for w in waits] == [2, 4, 4]
+    time.sleep(4.1)
+    assert log_in(account["password"])["data"]["logIn"]["accessToken"]
 
 
 def test_failures_from_one_address_are_limited_across_accounts(running: RunningStack) -> None:
@@ -172,6 +183,6 @@ def test_failures_from_one_address_are_limited_across_accounts(running: RunningS
             headers=headers,
         )
         codes.append(_code(body))
-    # The test stack allows 8 failures per address (see devstack.testing.TEST_SETTINGS).
+    # The test stack allows 8 free failures per address (see devstack.testing.TEST_SETTINGS).
     assert codes[:8] == ["INVALID_CREDENTIALS"] * 8
     assert codes[8:] == ["RATE_LIMITED"] * 2
