@@ -60,7 +60,7 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         unpaid = list(
             (
                 await session.execute(
-                    select(Analysis.id, Analysis.user_id).where(
+                    select(Analysis.id, Analysis.user_id, Analysis.image_sha256).where(
                         Analysis.status == "SUCCEEDED",
                         Analysis.points_sent_at.is_(None),
                         Analysis.finished_at < stale,
@@ -76,6 +76,6 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         )
     for analysis_id in orphaned + unsent:
         await send(resources.broker, ANALYZE_WASTE, analysis_id=str(analysis_id))
-    for analysis_id, user_id in unpaid:
-        await award_points(resources, settings, analysis_id, user_id)
+    for analysis_id, user_id, image_sha256 in unpaid:
+        await award_points(resources, settings, analysis_id, user_id, image_sha256)
     return len(orphaned) + len(unsent) + len(unpaid)
