@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     active_kid: str | None = Field(None, validation_alias="BUNRI_AUTH_ACTIVE_KID")
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_days: int = 30
+    # A refresh token presented again this soon after its rotation (a retry, two requests at
+    # once) gets the same new pair; later, its reuse revokes the whole session.
+    refresh_grace_seconds: float = 30.0
     # Log-in throttling (auth/throttle.py; the README gives the resulting guesses per hour).
     # Free failures per (account, address) and per address, then a delay that doubles
     # from `base` up to `max` with each further failure; forgotten after `memory` idle.
