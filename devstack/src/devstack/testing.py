@@ -41,6 +41,8 @@ TEST_SETTINGS = {
     "BUNRI_STALE_AFTER_SECONDS": "2",
     "BUNRI_RECONCILE_INTERVAL_SECONDS": "0.5",
     "BUNRI_JWKS_REFRESH_COOLDOWN_SECONDS": "1",
+    # Keys turn stale within seconds, so an auth outage can outlast them in a test.
+    "BUNRI_JWKS_TTL_SECONDS": "2",
     "BUNRI_REFRESH_GRACE_SECONDS": "2",
     # Dead-lettered points awards are re-driven within a second.
     "BUNRI_REDRIVE_INTERVAL_SECONDS": "0.5",

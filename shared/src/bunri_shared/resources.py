@@ -42,6 +42,8 @@ class Resources:
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
                 refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
+                ttl=settings.jwks_ttl_seconds,
+                max_stale=settings.jwks_max_stale_seconds,
             ),
             broker=RedisBroker(url=settings.redis_url),
         )

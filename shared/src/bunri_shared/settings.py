@@ -36,6 +36,10 @@ class ServiceSettings(BaseSettings):
     # An unknown kid refetches the JWKS at most this often (a flood of forged kids must not
     # turn into a flood of fetches); rotate keys in two steps (see auth/keys.py).
     jwks_refresh_cooldown_seconds: float = 30.0
+    # Keys are renewed in the background after `ttl`; while the auth service is away the
+    # cached ones keep verifying for at most `max_stale` (see bunri_shared/auth/jwks.py).
+    jwks_ttl_seconds: float = 300.0
+    jwks_max_stale_seconds: float = 3600.0
 
     @property
     def db_schema(self) -> str:

@@ -3,8 +3,9 @@
 Rotation, in two steps so that no verifier ever meets a kid it cannot fetch yet:
 1. add the new key file but keep signing with the old one (BUNRI_AUTH_ACTIVE_KID=<old>);
    restart auth: the JWKS now publishes both;
-2. after the verifiers' JWKS cache has turned over (5 minutes), make the new key active
-   (unset BUNRI_AUTH_ACTIVE_KID: the file name that sorts last signs) and restart auth;
+2. after the verifiers' JWKS cache has turned over (BUNRI_JWKS_TTL_SECONDS, 5 minutes),
+   make the new key active (unset BUNRI_AUTH_ACTIVE_KID: the file name that sorts last
+   signs) and restart auth;
    delete the old file once its last access token has expired (15 minutes).
 """
 
