@@ -89,6 +89,8 @@ class Stack:
             "BUNRI_PUBLIC_URL": f"http://127.0.0.1:{subgraph.port}",
             "BUNRI_UPLOAD_SIGNING_KEY": self.upload_signing_key,
             "BUNRI_LOG_LEVEL": "INFO",
+            # Dev: may generate its own signing key (production refuses to start without).
+            "BUNRI_ENV": "dev",
             **self.env_overrides,
         }
 

@@ -35,6 +35,7 @@ def create_app(
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
+    settings.check_secrets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

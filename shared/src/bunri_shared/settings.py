@@ -16,6 +16,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUNRI_", extra="ignore", frozen=True)
 
     service_name: str
+    # "production" (the default: strict) or "dev" (what `make dev` and the tests set): only
+    # dev may run without a gateway secret or generate its own signing key.
+    env: str = "production"
     database_url: str = Field(validation_alias="DATABASE_URL")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     db_pool_size: int = 10
@@ -44,3 +47,17 @@ class ServiceSettings(BaseSettings):
     @property
     def db_schema(self) -> str:
         return self.service_name
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    def check_secrets(self) -> None:
+        """Refuse to start misconfigured: an empty secret would let anyone through, and
+        outside dev the subgraphs must only answer the gateway."""
+        if self.gateway_secret is not None and not self.gateway_secret.get_secret_value():
+            raise RuntimeError("BUNRI_GATEWAY_SECRET is set but empty: set a real secret")
+        if self.gateway_secret is None and not self.is_dev:
+            raise RuntimeError(
+                "BUNRI_GATEWAY_SECRET must be set (only BUNRI_ENV=dev runs without it)"
+            )

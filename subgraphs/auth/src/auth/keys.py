@@ -37,6 +37,11 @@ class SigningKeys:
     def load(cls, settings: Settings) -> SigningKeys:
         directory = settings.keys_dir
         if directory is None:
+            if not settings.is_dev:
+                raise RuntimeError(
+                    "BUNRI_AUTH_KEYS_DIR must name the signing keys' directory "
+                    "(only BUNRI_ENV=dev generates a key of its own)"
+                )
             directory = settings.data_dir / "auth-keys"
             if not list(directory.glob("*.pem")):
                 _generate_dev_key(directory)
