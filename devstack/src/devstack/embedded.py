@@ -143,6 +143,12 @@ class EmbeddedPostgres:
         if self.owned:
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
+    def crash(self) -> None:
+        """Stop as a crash would (fault tests): no shutdown checkpoint, clients cut off."""
+        done = self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed:\n{done.stderr}")
+
 
 class EmbeddedValkey:
     def __init__(self, data_dir: Path, port: int) -> None:
@@ -170,6 +176,13 @@ class EmbeddedValkey:
             start_new_session=True,
         )  # fmt: skip
         wait_for_port(self.port, timeout=30)
+
+    def crash(self) -> None:
+        """SIGKILL (fault tests): whatever was not saved yet is gone, as in a real crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
     def stop(self) -> None:
         if self.process is None:

@@ -8,8 +8,9 @@ load balancer stops sending traffic meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import asyncpg
 import redis.exceptions
@@ -85,3 +86,22 @@ def as_contract_error(error: GraphQLError) -> GraphQLError | None:
         path=error.path,
         extensions={"code": ErrorCode.SERVICE_UNAVAILABLE.value, "retryAfter": RETRY_AFTER_SECONDS},
     )
+
+
+async def deliver_after_commit(
+    action: Callable[[], Awaitable[object]], *, what: str, attempts: int = 3, delay: float = 0.2
+) -> bool:
+    """A message or event that must follow a committed write: retried through a short
+    outage; if it still cannot go, False, and the caller's durable record (the row an
+    outbox scan re-sends from) makes sure it is not lost. Other errors propagate."""
+    for attempt in range(attempts):
+        try:
+            await action()
+            return True
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            if attempt + 1 < attempts:
+                await asyncio.sleep(delay * 2**attempt)
+    log.warning("%s: not delivered now (dependency unavailable); re-sent later", what)
+    return False

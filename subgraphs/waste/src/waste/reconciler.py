@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bunri_shared.messaging import ANALYZE_WASTE, send
+from bunri_shared.outages import is_outage
 from bunri_shared.resources import Resources
 from waste.config import Settings
 from waste.events import ProgressEvent, publish
@@ -33,8 +34,11 @@ async def run_forever(resources: Resources, settings: Settings) -> None:
             ttl = max(int(settings.reconcile_interval_seconds * 1000), 100)
             if await resources.redis.set(LOCK, "1", nx=True, px=ttl):
                 await reconcile_once(resources, settings)
-        except Exception:
-            log.exception("reconciliation failed; will try again")
+        except Exception as error:
+            if is_outage(error):  # one line per round, not a traceback
+                log.warning("reconciliation skipped: %s unavailable", type(error).__name__)
+            else:
+                log.exception("reconciliation failed; will try again")
 
 
 async def reconcile_once(resources: Resources, settings: Settings) -> int:
