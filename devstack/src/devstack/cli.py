@@ -230,6 +230,23 @@ def import_sites(
     raise typer.Exit(done.returncode)
 
 
+@app.command("purge-uploads")
+def purge_uploads() -> None:
+    """Upload retention now: unanalysed uploads past 24 h, images of analyses past 30 days
+    (BUNRI_UNREFERENCED_UPLOAD_RETENTION_SECONDS, BUNRI_ANALYSED_IMAGE_RETENTION_DAYS).
+    Idempotent; the waste workers also run it every BUNRI_RETENTION_INTERVAL_SECONDS."""
+    with _local_stack(redis=False) as stack:
+        waste = next(s for s in stack.subgraphs if s.name == "waste")
+        env = stack.subgraph_env(waste)
+        done = subprocess.run(
+            [sys.executable, "-m", "waste.retention"],
+            # The operator's own settings (e.g. BUNRI_STORAGE_*) win over the local ones.
+            env={**env, **os.environ, "DATABASE_URL": env["DATABASE_URL"]},
+            check=False,
+        )
+    raise typer.Exit(done.returncode)
+
+
 def _shell(argv: list[str]) -> str:
     return "exec " + shlex.join(argv)
 

@@ -44,6 +44,7 @@ TEST_SETTINGS = {
     # Keys turn stale within seconds, so an auth outage can outlast them in a test.
     "BUNRI_JWKS_TTL_SECONDS": "2",
     "BUNRI_REFRESH_GRACE_SECONDS": "2",
+    "BUNRI_RETENTION_INTERVAL_SECONDS": "2",
     # Dead-lettered points awards are re-driven within a second.
     "BUNRI_REDRIVE_INTERVAL_SECONDS": "0.5",
 }

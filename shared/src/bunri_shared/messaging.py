@@ -29,6 +29,8 @@ CREATE_PROFILE = Route("users", "create_profile")
 AWARD_POINTS = Route("users", "award_points")
 # waste: run the analysis pipeline for one analysis id.
 ANALYZE_WASTE = Route("waste", "analyze_waste")
+# waste: one run of upload retention (scheduled by the waste reconciler).
+PURGE_UPLOADS = Route("waste", "purge_uploads")
 
 
 def setup_broker(redis_url: str) -> RedisBroker:

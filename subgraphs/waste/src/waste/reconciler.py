@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bunri_shared.messaging import ANALYZE_WASTE, send
+from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, send
 from bunri_shared.outages import is_outage
 from bunri_shared.resources import Resources
 from waste.config import Settings
@@ -24,6 +24,8 @@ from waste.pipeline import award_points
 
 log = logging.getLogger(__name__)
 LOCK = "waste:reconciler"
+# Set for one retention interval when the purge job is sent: one send per interval.
+RETENTION_SCHEDULE = "waste:retention:scheduled"
 
 
 async def run_forever(resources: Resources, settings: Settings) -> None:
@@ -34,6 +36,9 @@ async def run_forever(resources: Resources, settings: Settings) -> None:
             ttl = max(int(settings.reconcile_interval_seconds * 1000), 100)
             if await resources.redis.set(LOCK, "1", nx=True, px=ttl):
                 await reconcile_once(resources, settings)
+            every = max(int(settings.retention_interval_seconds * 1000), 100)
+            if await resources.redis.set(RETENTION_SCHEDULE, "1", nx=True, px=every):
+                await send(resources.broker, PURGE_UPLOADS)
         except Exception as error:
             if is_outage(error):  # one line per round, not a traceback
                 log.warning("reconciliation skipped: %s unavailable", type(error).__name__)
