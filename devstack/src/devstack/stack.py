@@ -21,6 +21,20 @@ from devstack.subgraphs import Subgraph
 DEFAULT_ROLE_PASSWORD = "bunri-dev"
 
 
+# `make dev` on a shared box: everyone is 127.0.0.1 and tries things over and over, so the
+# abuse limits are generous there (the README lists them). Production defaults stay strict;
+# the tests set their own (devstack.testing.TEST_SETTINGS).
+DEV_SETTINGS = {
+    "BUNRI_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000",
+    "BUNRI_LOGIN_FREE_FAILURES_PER_PAIR": "50",
+    "BUNRI_LOGIN_FREE_FAILURES_PER_ADDRESS": "500",
+    "BUNRI_LOGIN_FAILURES_PER_ACCOUNT": "500",
+    "BUNRI_UPLOADS_PER_USER_PER_HOUR": "2000",
+    "BUNRI_ANALYSES_PER_USER_PER_HOUR": "2000",
+    "BUNRI_STORAGE_QUOTA_BYTES_PER_USER": str(2 * 1024**3),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessSpec:
     name: str
