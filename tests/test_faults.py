@@ -75,7 +75,13 @@ def faults() -> Iterator[FaultStack]:
         base = free_port_block(8)
         wanted = {"auth", "users", "waste"}  # what sign-up and analyses need
         stack = Stack(
-            servers=Servers(postgres.url, redis.url, embedded_postgres=True, embedded_redis=True),
+            servers=Servers(
+                postgres.url,
+                redis.url,
+                embedded_postgres=True,
+                embedded_redis=True,
+                redis_users=redis.user_urls,  # each process as its own ACL user
+            ),
             database="bunri_faults",
             subgraphs=[s for s in load_subgraphs(base_port=base) if s.name in wanted],
             gateway_port=base + 7,

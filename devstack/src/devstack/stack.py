@@ -96,7 +96,8 @@ class Stack:
         auth = next(s for s in self.subgraphs if s.name == "auth")
         return {
             "DATABASE_URL": self.role_url(subgraph),
-            "REDIS_URL": self.servers.redis_url,
+            # Its own ACL user (devstack.redis_acl) when the server has them.
+            "REDIS_URL": self.servers.redis_url_for(subgraph.name),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             "BUNRI_JWKS_URL": f"http://127.0.0.1:{auth.port}/.well-known/jwks.json",
             "BUNRI_DATA_DIR": str(self.data_dir),
@@ -154,7 +155,10 @@ class Stack:
                             "--worker-shutdown-timeout",
                             "4000",
                         ],
-                        env=env,
+                        env={
+                            **env,
+                            "REDIS_URL": self.servers.redis_url_for(f"{subgraph.name}-worker"),
+                        },
                     )
                 )
         specs.append(self.gateway_process(supergraph))

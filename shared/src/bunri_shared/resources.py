@@ -53,7 +53,12 @@ class Resources:
                 ttl=settings.jwks_ttl_seconds,
                 max_stale=settings.jwks_max_stale_seconds,
             ),
-            broker=RedisBroker(client=SyncRedis.from_url(settings.redis_url, **REDIS_TIMEOUTS)),
+            broker=RedisBroker(
+                client=SyncRedis.from_url(settings.redis_url, **REDIS_TIMEOUTS),
+                # Maintenance (requeueing dead workers' messages) is the workers' job: a
+                # sender's Redis user may not even touch other queues.
+                maintenance_chance=0,
+            ),
         )
 
     async def close(self) -> None:
