@@ -19,7 +19,7 @@ def _client(running: RunningStack, user: str) -> redis.Redis:
 
 def _refused(call) -> None:
     # NOPERM for a command; inside Dramatiq's Lua script it arrives as "ACL failure".
-    with pytest.raises(redis.exceptions.ResponseError, match="(?i)no permissions|ACL failure"):
+    with pytest.raises(redis.exceptions.ResponseError, match=r"(?i)no permissions|ACL failure"):
         call()
 
 
@@ -65,3 +65,23 @@ def test_a_service_sends_only_the_messages_it_owns(running: RunningStack) -> Non
     recycling = _client(running, "recycling")
     _refused(lambda: recycling.lpush("dramatiq:users", "x"))
     _refused(lambda: recycling.publish("waste:analysis:x", "forged progress"))
+
+
+def test_compose_gives_every_service_the_same_acl_user() -> None:
+    import yaml
+
+    from devstack.paths import REPO_ROOT
+    from devstack.redis_acl import rules
+
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    script = services["redis"]["command"][0]
+    declared = {
+        line.split()[1]: " ".join(line.split()[4:])
+        for line in script.splitlines()
+        if line.startswith("user bunri-")
+    }
+    assert declared == rules()
+    for user in rules():
+        service = user.removeprefix("bunri-")
+        assert services[service]["environment"]["REDIS_URL"].startswith(f"redis://{user}:")
