@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from bunri_shared.messaging import AWARD_POINTS, CREATE_PROFILE, message
+from bunri_shared.messaging import ANALYZE_WASTE, message
 from devstack.testing import RunningStack
 
 
@@ -55,13 +57,12 @@ def test_a_service_cannot_touch_another_services_keys(running: RunningStack) -> 
 
 def test_a_service_sends_only_the_messages_it_owns(running: RunningStack) -> None:
     auth = RedisBroker(client=_client(running, "auth"), maintenance_chance=0)
-    waste = RedisBroker(client=_client(running, "waste"), maintenance_chance=0)
-    award = message(AWARD_POINTS, user_id="x", source="s", source_id="x", points=1_000_000)
-    profile = message(CREATE_PROFILE, user_id="x", email=None, nickname="x")
-    # auth sends profiles only; waste sends its own jobs and awards, no profiles.
-    _refused(lambda: auth.enqueue(award))
-    _refused(lambda: waste.enqueue(profile))
-    # (Not sent for real: a bogus award or profile would reach the workers.)
+    users = RedisBroker(client=_client(running, "users"), maintenance_chance=0)
+    job = message(ANALYZE_WASTE, analysis_id=str(uuid.uuid4()))
+    # Only waste starts analyses; auth and users may not (not sent for real elsewhere: a
+    # bogus message would reach a worker).
+    _refused(lambda: auth.enqueue(job))
+    _refused(lambda: users.enqueue(job))
     recycling = _client(running, "recycling")
     _refused(lambda: recycling.lpush("dramatiq:users", "x"))
     _refused(lambda: recycling.publish("waste:analysis:x", "forged progress"))

@@ -40,10 +40,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def free_port_block(size: int, start: int = 20000, end: int = 60000) -> int:
+def free_port_block(size: int, start: int = 20000, end: int = 32000) -> int:
     """The first port of `size` consecutive free ports (the subgraphs take a block),
     searched from a random place: test runs started at the same moment on one machine
-    must not all pick the same block and race for it."""
+    must not all pick the same block and race for it. Below Linux's ephemeral range
+    (32768+), where outgoing connections and `free_port()` take theirs."""
     blocks = list(range(start, end - size, size))
     offset = random.randrange(len(blocks))
     for base in blocks[offset:] + blocks[:offset]:
@@ -62,7 +63,10 @@ def wait_for_port(port: int, *, timeout: float, host: str = "127.0.0.1") -> None
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    """`durable=False` (development, tests): fsync and synchronous commit off, for speed; a
+    crash then loses the last commits. The fault tests crash it on purpose: durable."""
+
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = False) -> None:
         with warnings.catch_warnings():
             # platformdirs warns about XDG_RUNTIME_DIR at import; we never use that dir.
             warnings.simplefilter("ignore")
@@ -74,6 +78,7 @@ class EmbeddedPostgres:
         self.log_file = data_dir.parent / "postgres.log"
         self.os_user = PG_OS_USER if os.geteuid() == 0 else None
         self.owned = True
+        self.durable = durable
 
     @property
     def url(self) -> str:
@@ -131,9 +136,10 @@ class EmbeddedPostgres:
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} is taken; set BUNRI_PG_PORT to another one")
         options = (
-            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' "
-            "-c max_connections=200 -c fsync=off -c synchronous_commit=off"
+            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off"
         done = self._run(
             "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
             "-o", options, "-w", "-t", "60", "start",

@@ -2,7 +2,7 @@
 
 One user per API process (`bunri-<service>`) and per worker (`bunri-<service>-worker`):
 - an API process: its own `<service>:*` keys (rate limits, locks), the Dramatiq queues it
-  SENDS to (only those: auth cannot enqueue points awards), `&waste:*` progress channels
+  SENDS to (only those: auth cannot start analyses), `&waste:*` progress channels
   for waste; auth also `users:pending-profile:*` (the sign-up data it leaves for users);
 - a worker: its own keys and ALL `dramatiq:*` keys — what Dramatiq's Redis broker cannot do
   without: every worker of every service shares one namespace, registers in one
@@ -10,7 +10,10 @@ One user per API process (`bunri-<service>`) and per worker (`bunri-<service>-wo
   `dramatiq:__acks__.<random worker id>.<queue>` and, as maintenance, finds dead workers'
   ack sets with KEYS and moves their messages back to whatever queue they came from.
   Senders also register in `__heartbeats__` on every send (so each API user may write it),
-  and a sender can read or drop messages of the queues it may write.
+  and a sender can read or drop messages of the queues it may write. Both users actors
+  share the queue `users` (the Kubernetes autoscaler counts that list), so auth, which
+  sends new profiles there, could also send a points award; a queue of its own for
+  profiles (plus a second KEDA trigger) would close that.
 No user but the administrator (`default`) may run admin or dangerous commands (FLUSHALL,
 CONFIG, DEBUG…); workers get KEYS back for Dramatiq's maintenance.
 """
@@ -36,8 +39,7 @@ def rules() -> dict[str, str]:
     return {
         # The pending profile is auth's own sign-up data, left for users (SET counts as a
         # read too, so write-only %W~ would not do).
-        "bunri-auth": f"{API} ~auth:* ~users:pending-profile:* {_queue('users_profiles')}"
-        f" {HEARTBEATS}",
+        "bunri-auth": f"{API} ~auth:* ~users:pending-profile:* {_queue('users')} {HEARTBEATS}",
         # Its own queue whole: the API re-drives dead-lettered awards (users.XQ).
         "bunri-users": f"{API} ~users:* ~dramatiq:users ~dramatiq:users.* {HEARTBEATS}",
         "bunri-users-worker": f"{WORKER} ~users:* ~dramatiq ~dramatiq:*",

@@ -23,9 +23,8 @@ class Route:
     actor: str
 
 
-# users: create a profile for a new account (idempotent by user id). A queue of its own,
-# so that auth's Redis user may send this and nothing else (devstack/redis_acl.py).
-CREATE_PROFILE = Route("users_profiles", "create_profile")
+# users: create a profile for a new account (idempotent by user id).
+CREATE_PROFILE = Route("users", "create_profile")
 # users: one award in the points ledger (idempotent by source and source id).
 AWARD_POINTS = Route("users", "award_points")
 # waste: run the analysis pipeline for one analysis id.
