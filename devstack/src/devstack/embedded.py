@@ -41,13 +41,13 @@ def free_port() -> int:
 
 
 def free_port_block(size: int, start: int = 20000, end: int = 32000) -> int:
-    """The first port of `size` consecutive free ports (the subgraphs take a block),
-    searched from a random place: test runs started at the same moment on one machine
-    must not all pick the same block and race for it. Below Linux's ephemeral range
-    (32768+), where outgoing connections and `free_port()` take theirs."""
-    blocks = list(range(start, end - size, size))
-    offset = random.randrange(len(blocks))
-    for base in blocks[offset:] + blocks[:offset]:
+    """The first port of `size` consecutive free ports (the subgraphs take a block), from a
+    random place in the range: test runs started side by side must not pick the same one.
+    The range stays below Linux's ephemeral ports (32768+), which outgoing connections and
+    `free_port()` take."""
+    bases = list(range(start, end - size, size))
+    offset = random.randrange(len(bases))
+    for base in bases[offset:] + bases[:offset]:
         if all(port_is_free(port) for port in range(base, base + size)):
             return base
     raise RuntimeError(f"no block of {size} free ports between {start} and {end}")

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import strawberry
 
+from bunri_shared import cost
+from bunri_shared.paging import page_size, paged
 from locations import service, validation
 from locations.types import DropOffPoint, Info, NearbyDropOffPoint
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Drop-off points within the radius, nearest first.")
+    @strawberry.field(
+        description="Drop-off points within the radius, nearest first.",
+        directives=[cost.weight(cost.NEARBY_SEARCH), *paged()],
+    )
     async def drop_off_points_near(
         self,
         info: Info,
@@ -19,7 +24,7 @@ class Query:
         first: int | None = 20,
     ) -> list[NearbyDropOffPoint]:
         circle = validation.circle(latitude, longitude, radius_meters)
-        limit = validation.first(first, default=20)
+        limit = page_size(first, default=20)
         async with info.context.sessions() as session:
             found = await service.nearby(
                 session=session, circle=circle, limit=limit, category_code=category_code

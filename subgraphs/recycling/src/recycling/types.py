@@ -6,6 +6,7 @@ from typing import Any, Self
 
 import strawberry
 
+from bunri_shared import cost
 from bunri_shared.i18n import Language
 from recycling.context import Context
 from recycling.models import Category, Item
@@ -38,11 +39,11 @@ class NotAcceptedItem:
 class DisposalGuide:
     data: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field
+    @strawberry.field(directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)])
     def steps(self, language: Language | None = Language.KO) -> list[str]:
         return list(_text(self.data["steps"], language))
 
-    @strawberry.field
+    @strawberry.field(directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)])
     def not_accepted(self) -> list[NotAcceptedItem]:
         return [
             NotAcceptedItem(names=rule["name"], goes_to_code=rule.get("goes_to"))
@@ -77,7 +78,7 @@ class WasteCategory:
         row = await info.context.loaders.category.load(self.row.parent_code)
         return WasteCategory.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)])
     async def children(self, info: Info) -> list[WasteCategory]:
         rows = await info.context.loaders.children.load(self.row.code)
         return [WasteCategory.from_row(row) for row in rows]
