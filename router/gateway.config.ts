@@ -174,14 +174,23 @@ const useBunriContext = (): GatewayPlugin => ({
         params['x-request-id'],
         params.requestId,
       ) ?? randomUUID();
-    // The client's address for rate limiting in the subgraphs: what the edge proxy in front
-    // said (Traefik overwrites X-Forwarded-For from untrusted clients), else our own peer.
+    // The client's address for rate limiting in the subgraphs, sent as X-Forwarded-For: our
+    // TCP peer, or, with BUNRI_TRUSTED_PROXY_HOPS=N (default 0) proxies in front of us that
+    // each append their peer to X-Forwarded-For, the address N hops back along that chain.
+    // Never what the client wrote itself: with 0 hops its X-Forwarded-For is ignored.
     const peer = (context as { req?: { socket?: { remoteAddress?: string } } }).req?.socket
       ?.remoteAddress;
-    const forwardedFor = firstString(request?.headers?.get('x-forwarded-for'), peer)?.replace(
-      /[\r\n]/g,
-      '',
+    const trustedHops = Math.max(
+      Number.parseInt(process.env.BUNRI_TRUSTED_PROXY_HOPS ?? '0', 10) || 0,
+      0,
     );
+    const chain = [
+      ...(trustedHops > 0 ? (request?.headers?.get('x-forwarded-for') ?? '').split(',') : []),
+      peer ?? '',
+    ]
+      .map((hop) => hop.trim().replace(/^::ffff:(?=\d+\.)/, ''))
+      .filter((hop) => hop && !/[\r\n]/.test(hop));
+    const forwardedFor = chain[Math.max(chain.length - 1 - trustedHops, 0)];
     extendContext({ authToken, requestId, forwardedFor } as Record<string, unknown>);
   },
 });

@@ -164,7 +164,8 @@ interface SocketLike {
 interface OperationContext {
   socket?: SocketLike;
   req?: { headers?: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } };
-  clientAddress?: string;
+  // The client address useBunriContext derived (peer, or trusted proxy hops back).
+  forwardedFor?: string;
 }
 
 export function originAllowed(origin: string | undefined, allowed: string | string[]): boolean {
@@ -211,7 +212,7 @@ export const useSubscriptionGuards = ({
           return;
         }
       }
-      const address = context.clientAddress ?? context.req?.socket?.remoteAddress ?? 'unknown';
+      const address = context.forwardedFor ?? context.req?.socket?.remoteAddress ?? 'unknown';
       if ((byAddress.get(address) ?? 0) >= perAddress) {
         setResultAndStopExecution(
           refuse(`At most ${perAddress} open subscriptions per client address.`, 'RATE_LIMITED'),

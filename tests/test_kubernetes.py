@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tempfile
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,7 +83,12 @@ print(json.dumps({"paths": paths, "workers": workers}))
 def code_facts() -> dict[str, Any]:
     names, domains = [s.name for s in SUBGRAPHS], list(WORKERS)
     code = f"NAMES, DOMAINS = {names!r}, {domains!r}\n{CODE_FACTS}"
-    return python_facts(code, BUNRI_UPLOAD_SIGNING_KEY="placeholder")
+    # Placeholder settings: dev mode, so the apps import without real secrets and keys
+    # (auth makes a throwaway key in a temporary data dir).
+    with tempfile.TemporaryDirectory() as data:
+        return python_facts(
+            code, BUNRI_UPLOAD_SIGNING_KEY="placeholder", BUNRI_ENV="dev", BUNRI_DATA_DIR=data
+        )
 
 
 def _container_port(deployment: Object, name_or_number: str | int) -> int:

@@ -16,7 +16,8 @@ from devstack.testing import RunningProcess, RunningStack, graphql, new_email, s
 
 SIGN_UP = """mutation ($input: SignUpInput!) { signUp(input: $input) { accessToken } }"""
 LOG_IN = """mutation ($input: LogInInput!) { logIn(input: $input) { accessToken } }"""
-REFRESH = """mutation ($token: String!) { refreshSession(refreshToken: $token) { accessToken } }"""
+REFRESH = """mutation ($token: String!) {
+  refreshSession(refreshToken: $token) { accessToken refreshToken } }"""
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,10 @@ def test_no_process_logs_a_secret(running: RunningStack) -> None:
         credentials = {"email": account["email"], "password": password}
         graphql(running.gateway_url, LOG_IN, {"input": credentials})
     refreshed = graphql(running.gateway_url, REFRESH, {"token": account["refreshToken"]})
+    # A reuse is refused (and revokes the session) once the new token has been used: within
+    # the grace window an immediate repeat would get the same new pair instead.
+    successor = refreshed["data"]["refreshSession"]["refreshToken"]
+    assert "errors" not in graphql(running.gateway_url, REFRESH, {"token": successor})
     reused = graphql(running.gateway_url, REFRESH, {"token": account["refreshToken"]})
     assert "errors" not in refreshed and reused["errors"]
     reserved = graphql(

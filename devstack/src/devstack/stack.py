@@ -24,6 +24,20 @@ DEFAULT_ROLE_PASSWORD = "bunri-dev"
 GATEWAY_HEAP_MB = int(os.environ.get("BUNRI_GATEWAY_HEAP_MB", "1024"))
 
 
+# `make dev` on a shared box: everyone is 127.0.0.1 and tries things over and over, so the
+# abuse limits are generous there (the README lists them). Production defaults stay strict;
+# the tests set their own (devstack.testing.TEST_SETTINGS).
+DEV_SETTINGS = {
+    "BUNRI_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000",
+    "BUNRI_LOGIN_FREE_FAILURES_PER_PAIR": "50",
+    "BUNRI_LOGIN_FREE_FAILURES_PER_ADDRESS": "500",
+    "BUNRI_LOGIN_FAILURES_PER_ACCOUNT": "500",
+    "BUNRI_UPLOADS_PER_USER_PER_HOUR": "2000",
+    "BUNRI_ANALYSES_PER_USER_PER_HOUR": "2000",
+    "BUNRI_STORAGE_QUOTA_BYTES_PER_USER": str(2 * 1024**3),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessSpec:
     name: str
@@ -87,13 +101,16 @@ class Stack:
         auth = next(s for s in self.subgraphs if s.name == "auth")
         return {
             "DATABASE_URL": self.role_url(subgraph),
-            "REDIS_URL": self.servers.redis_url,
+            # Its own ACL user (devstack.redis_acl) when the server has them.
+            "REDIS_URL": self.servers.redis_url_for(subgraph.name),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             "BUNRI_JWKS_URL": f"http://127.0.0.1:{auth.port}/.well-known/jwks.json",
             "BUNRI_DATA_DIR": str(self.data_dir),
             "BUNRI_PUBLIC_URL": f"http://127.0.0.1:{subgraph.port}",
             "BUNRI_UPLOAD_SIGNING_KEY": self.upload_signing_key,
             "BUNRI_LOG_LEVEL": "INFO",
+            # Dev: may generate its own signing key (production refuses to start without).
+            "BUNRI_ENV": "dev",
             **self.env_overrides,
         }
 
@@ -112,6 +129,8 @@ class Stack:
         directory.mkdir(parents=True)
         return {
             **self.subgraph_env(subgraph),
+            # Workers have a Redis ACL user of their own (devstack.redis_acl).
+            "REDIS_URL": self.servers.redis_url_for(f"{subgraph.name}-worker"),
             "PROMETHEUS_MULTIPROC_DIR": str(directory),
             "dramatiq_prom_db": str(directory),
             "dramatiq_prom_host": "127.0.0.1",

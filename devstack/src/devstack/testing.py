@@ -30,14 +30,24 @@ from devstack.subgraphs import Subgraph, load_subgraphs
 TEST_DATABASE = os.environ.get("BUNRI_TEST_DB_NAME", "bunri_test")
 # Short windows so limits can be seen to expire; every test comes from 127.0.0.1.
 TEST_SETTINGS = {
-    "BUNRI_LOGIN_FAILURES_PER_ACCOUNT": "3",
-    "BUNRI_LOGIN_FAILURES_PER_ADDRESS": "8",
-    "BUNRI_LOGIN_WINDOW_SECONDS": "3",
+    "BUNRI_LOGIN_FREE_FAILURES_PER_PAIR": "3",
+    "BUNRI_LOGIN_FREE_FAILURES_PER_ADDRESS": "8",
+    "BUNRI_LOGIN_DELAY_BASE_SECONDS": "1",
+    "BUNRI_LOGIN_DELAY_MAX_SECONDS": "4",
+    "BUNRI_LOGIN_FAILURE_MEMORY_SECONDS": "10",
+    "BUNRI_LOGIN_FAILURES_PER_ACCOUNT": "10",
+    "BUNRI_LOGIN_ACCOUNT_WINDOW_SECONDS": "60",
     "BUNRI_SIGNUPS_PER_ADDRESS_PER_HOUR": "10000",
     # Orphaned analyses are noticed within seconds, not half a minute.
     "BUNRI_STALE_AFTER_SECONDS": "2",
     "BUNRI_RECONCILE_INTERVAL_SECONDS": "0.5",
     "BUNRI_JWKS_REFRESH_COOLDOWN_SECONDS": "1",
+    # Keys turn stale within seconds, so an auth outage can outlast them in a test.
+    "BUNRI_JWKS_TTL_SECONDS": "2",
+    "BUNRI_REFRESH_GRACE_SECONDS": "2",
+    "BUNRI_RETENTION_INTERVAL_SECONDS": "2",
+    # Dead-lettered points awards are re-driven within a second.
+    "BUNRI_REDRIVE_INTERVAL_SECONDS": "0.5",
 }
 
 
@@ -222,7 +232,7 @@ def statement_count(metrics_url: str, service: str) -> float:
 
 
 SIGN_UP = """mutation ($input: SignUpInput!) {
-  signUp(input: $input) { accessToken refreshToken expiresIn user { id nickname } }
+  signUp(input: $input) { accessToken refreshToken expiresIn deviceToken user { id nickname } }
 }"""
 
 

@@ -40,6 +40,7 @@ def create_app(
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
+    settings.check_secrets()
     graphql_metrics.SERVICE["name"] = settings.service_name
     configure_tracing(settings.service_name)
     # A subgraph reports the depth of the Dramatiq queue named after it (the one its

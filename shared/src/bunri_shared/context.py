@@ -46,12 +46,15 @@ class RequestContext(BaseContext):
 
     @property
     def client_address(self) -> str | None:
-        """The caller's address: from X-Forwarded-For as far as the proxies are trusted."""
-        hops = [h.strip() for h in self.connection.headers.get("x-forwarded-for", "").split(",")]
-        hops = [h for h in hops if h]
-        trusted = self.resources.settings.trusted_proxy_hops
-        if len(hops) > trusted:
-            return hops[-1 - trusted]
+        """The caller's address. The gateway derives it (from its peer, or as many trusted
+        proxy hops as it is configured for) and sends it as the LAST X-Forwarded-For value;
+        that header is believed only on requests that proved they came from the gateway
+        (the secret, checked by GatewaySecretMiddleware). Otherwise: our own peer."""
+        if self.resources.settings.gateway_secret is not None:
+            header = self.connection.headers.get("x-forwarded-for", "")
+            hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+            if hops:
+                return hops[-1]
         return self.connection.client.host if self.connection.client else None
 
     @classmethod

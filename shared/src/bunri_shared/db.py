@@ -49,10 +49,16 @@ def create_engine(
         with_driver(database_url, "asyncpg"),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        # A pooled connection that died with the server (restart, failover) is replaced
+        # before use instead of failing the request that drew it.
         pool_pre_ping=True,
         poolclass=metered_pool(schema),
+        # Postgres away: fail within seconds (SERVICE_UNAVAILABLE), not after the defaults'
+        # minute, so requests and /ready do not pile up.
+        pool_timeout=10,
         connect_args={
-            "server_settings": {"search_path": search_path(schema), "application_name": schema}
+            "server_settings": {"search_path": search_path(schema), "application_name": schema},
+            "timeout": 5,
         },
     )
     count_statements(engine.sync_engine, service=schema)

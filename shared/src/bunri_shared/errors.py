@@ -20,6 +20,9 @@ class ErrorCode(StrEnum):
     UPLOAD_EXPIRED = "UPLOAD_EXPIRED"
     INVALID_IMAGE = "INVALID_IMAGE"
     INTERNAL = "INTERNAL"
+    # Not in the contract's list but stable: a dependency (Postgres, Redis, the auth
+    # service's keys) is unreachable; retry after `extensions.retryAfter` seconds.
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # Not in the contract's list but stable: a query the server refused to run.
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     # Over the operation cost budget (`extensions.cost`: estimated, max); see cost.py.

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from bunri_shared import outages
 from bunri_shared.errors import BunriError, ErrorCode
 from bunri_shared.operation_guards import CostLimiter, InputGuard
 from bunri_shared.telemetry.extensions import telemetry_extensions
@@ -75,6 +76,9 @@ class ContractErrors(MaskErrors):
                 else ErrorCode.GRAPHQL_VALIDATION_FAILED
             )
             return _with_code(error, error.message, code)
+        # Issue 11: a dependency outage is SERVICE_UNAVAILABLE (retryable), not a bug.
+        if (unavailable := outages.as_contract_error(error)) is not None:
+            return unavailable
         # Logged with its traceback by BunriSchema.process_errors, before this mask.
         return _with_code(error, self.error_message, ErrorCode.INTERNAL)
 
@@ -123,7 +127,10 @@ class BunriSchema(strawberry.federation.Schema):
         unexpected = [
             error
             for error in errors
-            if error.original_error is not None and not isinstance(error.original_error, BunriError)
+            if error.original_error is not None
+            and not isinstance(error.original_error, BunriError)
+            # Issue 11: outages are logged as one line by outages.as_contract_error.
+            and not outages.is_outage(error.original_error)
         ]
         super().process_errors(unexpected, execution_context)
 

@@ -13,6 +13,7 @@ from typing import Any
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO
+from redis import Redis as SyncRedis
 
 from bunri_shared.telemetry.messages import TraceContext
 from bunri_shared.telemetry.worker import worker_metrics
@@ -31,7 +32,9 @@ CREATE_PROFILE = Route("users", "create_profile")
 AWARD_POINTS = Route("users", "award_points")
 # waste: run the analysis pipeline for one analysis id.
 ANALYZE_WASTE = Route("waste", "analyze_waste")
-ROUTES = (CREATE_PROFILE, AWARD_POINTS, ANALYZE_WASTE)
+# waste: one run of upload retention (scheduled by the waste reconciler).
+PURGE_UPLOADS = Route("waste", "purge_uploads")
+ROUTES = (CREATE_PROFILE, AWARD_POINTS, ANALYZE_WASTE, PURGE_UPLOADS)
 
 
 def setup_broker(redis_url: str) -> RedisBroker:
@@ -46,9 +49,11 @@ def setup_broker(redis_url: str) -> RedisBroker:
     return broker
 
 
-def sending_broker(redis_url: str) -> RedisBroker:
+def sending_broker(client: SyncRedis) -> RedisBroker:
     """A broker that only sends (API processes): messages carry trace context and request id."""
-    broker = RedisBroker(url=redis_url)
+    # Maintenance (requeueing dead workers' messages) is the workers' job: a sender's Redis
+    # user may not even touch other queues.
+    broker = RedisBroker(client=client, maintenance_chance=0)
     broker.add_middleware(TraceContext())
     return broker
 

@@ -65,6 +65,9 @@ class GatewaySecretMiddleware:
     header = "x-bunri-gateway-secret"
 
     def __init__(self, app: ASGIApp, *, secret: str, public_prefixes: tuple[str, ...] = ()) -> None:
+        if not secret:
+            # Fail closed: an empty secret would match a request that sends none.
+            raise ValueError("the gateway secret must not be empty")
         self.app = app
         self.secret = secret.encode()
         # Paths that authorise themselves (e.g. signed upload URLs).
@@ -80,7 +83,7 @@ class GatewaySecretMiddleware:
             await self.app(scope, receive, send)
             return
         presented = Headers(scope=scope).get(self.header, "").encode()
-        if hmac.compare_digest(presented, self.secret):
+        if presented and hmac.compare_digest(presented, self.secret):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":

@@ -16,6 +16,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUNRI_", extra="ignore", frozen=True)
 
     service_name: str
+    # "production" (the default: strict) or "dev" (what `make dev` and the tests set): only
+    # dev may run without a gateway secret or generate its own signing key.
+    env: str = "production"
     database_url: str = Field(validation_alias="DATABASE_URL")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     db_pool_size: int = 10
@@ -36,9 +39,25 @@ class ServiceSettings(BaseSettings):
     # An unknown kid refetches the JWKS at most this often (a flood of forged kids must not
     # turn into a flood of fetches); rotate keys in two steps (see auth/keys.py).
     jwks_refresh_cooldown_seconds: float = 30.0
-    # Proxies in front of the gateway that append to X-Forwarded-For (0 locally).
-    trusted_proxy_hops: int = 0
+    # Keys are renewed in the background after `ttl`; while the auth service is away the
+    # cached ones keep verifying for at most `max_stale` (see bunri_shared/auth/jwks.py).
+    jwks_ttl_seconds: float = 300.0
+    jwks_max_stale_seconds: float = 3600.0
 
     @property
     def db_schema(self) -> str:
         return self.service_name
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    def check_secrets(self) -> None:
+        """Refuse to start misconfigured: an empty secret would let anyone through, and
+        outside dev the subgraphs must only answer the gateway."""
+        if self.gateway_secret is not None and not self.gateway_secret.get_secret_value():
+            raise RuntimeError("BUNRI_GATEWAY_SECRET is set but empty: set a real secret")
+        if self.gateway_secret is None and not self.is_dev:
+            raise RuntimeError(
+                "BUNRI_GATEWAY_SECRET must be set (only BUNRI_ENV=dev runs without it)"
+            )

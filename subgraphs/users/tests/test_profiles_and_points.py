@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import psycopg
 import redis
+from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
 from bunri_shared.messaging import AWARD_POINTS, CREATE_PROFILE, message, pending_profile_key
@@ -91,6 +92,46 @@ def test_a_points_award_delivered_twice_counts_once(running: RunningStack) -> No
             "SELECT count(*) FROM point_awards WHERE user_id = %s", (user_id,)
         ).fetchone()
     assert rows == (2,)
+
+
+def test_a_dead_lettered_award_is_re_driven(running: RunningStack) -> None:
+    broker = RedisBroker(url=running.stack.servers.redis_url)
+    client = redis.Redis.from_url(running.stack.servers.redis_url)
+    user_id = str(uuid.uuid4())
+    award = message(
+        AWARD_POINTS, user_id=user_id, source="waste.image", source_id=f"{user_id}:x", points=10
+    ).copy(options={"max_retries": 0})
+    # Holding the re-drive's lock keeps it from running until we let it.
+    client.set("users:redrive", "held by the test", px=60_000)
+    try:
+        # An award for a profile that does not exist yet fails; with no retries left the
+        # worker dead-letters it, as it would after its 20 retries.
+        broker.enqueue(award)
+        _wait_for(lambda: _dead_lettered(client, award.message_id))
+        assert _points_of(running, user_id) is None
+        broker.enqueue(message(CREATE_PROFILE, user_id=user_id, email=None, nickname="늦게"))
+        _wait_for(lambda: _profile_row(running, user_id) is not None)
+    finally:
+        client.delete("users:redrive")
+    # The re-drive puts the award back on the queue and it lands, once.
+    _wait_for(lambda: _points_of(running, user_id) == 10)
+    assert not _dead_lettered(client, award.message_id)
+    time.sleep(1.5)  # later rounds find nothing more to send
+    assert _points_of(running, user_id) == 10
+
+
+def _dead_lettered(client: redis.Redis, message_id: str) -> bool:
+    # RedisBroker files dead messages under its own per-enqueue id, not the message id.
+    stored = client.hvals("dramatiq:users.XQ.msgs")
+    return any(Message.decode(data).message_id == message_id for data in stored)
+
+
+def _points_of(running: RunningStack, user_id: str) -> int | None:
+    with psycopg.connect(running.role_url("users")) as conn:
+        row = conn.execute(
+            "SELECT sum(points) FROM point_awards WHERE user_id = %s", (user_id,)
+        ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def test_a_repeated_create_profile_message_changes_nothing(running: RunningStack) -> None:

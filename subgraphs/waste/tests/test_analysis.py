@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from waste_flow import PROGRESS, analyze, jpeg, paused, resume, upload
@@ -122,6 +123,7 @@ def test_idempotency_key_returns_the_same_analysis(running: RunningStack) -> Non
 
 
 def test_another_user_can_neither_read_nor_subscribe(running: RunningStack) -> None:
+    """Someone else's analysis answers exactly like one that does not exist."""
     owner, stranger = sign_up(running)["accessToken"], sign_up(running)["accessToken"]
     analysis_id = analyze(running, owner, upload(running, owner, jpeg((8, 8, 8))), "캔")["data"][
         "analyzeWaste"
@@ -130,10 +132,19 @@ def test_another_user_can_neither_read_nor_subscribe(running: RunningStack) -> N
         running.gateway_url, "query ($id: ID!) { analysis(id: $id) { id } }", {"id": analysis_id},
         token=stranger,
     )  # fmt: skip
-    assert read["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    unknown = graphql(
+        running.gateway_url, "query ($id: ID!) { analysis(id: $id) { id } }",
+        {"id": str(uuid.uuid4())}, token=stranger,
+    )  # fmt: skip
+    assert read["data"] == unknown["data"] == {"analysis": None}
+    [read_error], [unknown_error] = read["errors"], unknown["errors"]
+    assert read_error["extensions"]["code"] == unknown_error["extensions"]["code"] == "NOT_FOUND"
+    assert read_error["message"] == unknown_error["message"]
     watched = _watch(running, stranger, analysis_id)
-    assert len(watched) == 1
-    assert watched[0]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    watched_unknown = _watch(running, stranger, str(uuid.uuid4()))
+    assert len(watched) == len(watched_unknown) == 1
+    assert watched[0]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert watched[0]["errors"][0]["message"] == watched_unknown[0]["errors"][0]["message"]
     assert watched[0].get("data") is None
 
 
@@ -159,19 +170,23 @@ def test_subscriptions_through_the_gateway_need_a_valid_token(running: RunningSt
 def test_analysing_the_same_photo_again_earns_no_new_points(running: RunningStack) -> None:
     token = sign_up(running)["accessToken"]
     image = jpeg((123, 45, 67))
-    for _ in range(2):
-        analysis_id = analyze(running, token, upload(running, token, image), "캔")["data"][
+    # The same photo three times: twice the same question (answered from the cache), once
+    # another hint (classified afresh). Only the first analysis of the image earns points.
+    for hint, from_cache in (("캔", False), ("캔", True), ("생수병", False)):
+        analysis_id = analyze(running, token, upload(running, token, image), hint)["data"][
             "analyzeWaste"
         ]["id"]
         last = _watch(running, token, analysis_id)[-1]["data"]["analysisProgress"]
         assert last["status"] == "SUCCEEDED"
-    assert last["analysis"]["result"]["cached"] is True
+        assert last["analysis"]["result"]["cached"] is from_cache, last
     me = "{ me { points } }"
     deadline = time.monotonic() + 15
     while graphql(running.gateway_url, me, token=token)["data"]["me"]["points"] < 10:
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    time.sleep(1.5)  # the reconciler runs every 0.5 s in tests: it must not pay either
+    # Past the reconciler's window (stale after 2 s, runs every 0.5 s in tests), whose
+    # "unpaid" scan must not pay either.
+    time.sleep(2 + 2 * 0.5 + 1)
     assert graphql(running.gateway_url, me, token=token)["data"]["me"]["points"] == 10
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -148,6 +149,8 @@ def test_someone_elses_upload_looks_missing(running: RunningStack, account) -> N
     assert refused["errors"][0]["extensions"]["code"] == "UPLOAD_NOT_FOUND"
     garbage = analyze(running, stranger["accessToken"], "not-an-id", "캔")
     assert garbage["errors"][0]["extensions"]["code"] == "UPLOAD_NOT_FOUND"
+    unknown = analyze(running, stranger["accessToken"], str(uuid.uuid4()), "캔")
+    assert unknown["errors"][0] == {**refused["errors"][0], "path": unknown["errors"][0]["path"]}
     assert _analyses_of(running, stranger["user"]["id"]) == 0
 
 

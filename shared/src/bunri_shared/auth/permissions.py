@@ -33,3 +33,12 @@ def require_owner(context: Any, owner_id: uuid.UUID) -> Principal:
     if principal.user_id != owner_id:
         raise BunriError(ErrorCode.FORBIDDEN, "This belongs to another user.")
     return principal
+
+
+def require_owned(context: Any, owner_id: uuid.UUID | None, *, what: str) -> Principal:
+    """For things found by a guessable id: someone else's answers exactly like a missing
+    one (NOT_FOUND), so ids cannot be probed for existence. `owner_id` None: not found."""
+    principal = require_principal(context)
+    if owner_id is None or principal.user_id != owner_id:
+        raise BunriError(ErrorCode.NOT_FOUND, f"No such {what}.")
+    return principal

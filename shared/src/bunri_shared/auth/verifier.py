@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import jwt
-from jwt import PyJWKClient
 
+from bunri_shared.auth.jwks import JwksCache, KeysUnavailable
 from bunri_shared.auth.principal import Principal
 from bunri_shared.errors import BunriError, ErrorCode
+from bunri_shared.outages import service_unavailable
 
 # Asymmetric only: `none` and HS* (e.g. HS256 "signed" with the public key) never verify.
 ALGORITHMS = ["EdDSA"]
@@ -21,23 +21,22 @@ def unauthenticated(message: str) -> BunriError:
 
 
 class TokenVerifier:
-    """Verifies signature, algorithm, `exp`, `iss` and `aud`.
-
-    Keys come from the JWKS, cached for five minutes; an unknown `kid` makes PyJWKClient
-    fetch the set again (at most once per cooldown), so a new key is picked up without a
-    restart.
-    """
+    """Verifies signature, algorithm, `exp`, `iss` and `aud` against the auth service's
+    JWKS (cached, renewed in the background, stale-if-error: see jwks.py)."""
 
     def __init__(
-        self, *, jwks_url: str, issuer: str, audience: str, refresh_cooldown: float = 30.0
+        self,
+        *,
+        jwks_url: str,
+        issuer: str,
+        audience: str,
+        refresh_cooldown: float = 30.0,
+        ttl: float = 300.0,
+        max_stale: float = 3600.0,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
-        # The JWK set is cached for five minutes; no per-key cache on top (PyJWT's never
-        # expires, so a key withdrawn after a compromise would stay trusted until restart).
-        self._jwks = PyJWKClient(
-            jwks_url, lifespan=300, timeout=5, cooldown_duration=refresh_cooldown
-        )
+        self._jwks = JwksCache(jwks_url, ttl=ttl, max_stale=max_stale, cooldown=refresh_cooldown)
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -47,12 +46,11 @@ class TokenVerifier:
         if header.get("alg") not in ALGORITHMS:
             raise unauthenticated("The access token's algorithm is not accepted.")
         try:
-            # PyJWKClient is synchronous (urllib): keep the event loop free.
-            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientConnectionError:
-            raise BunriError(ErrorCode.INTERNAL, "Cannot verify tokens right now.") from None
-        except jwt.PyJWKClientError:
-            raise unauthenticated("The access token was signed by an unknown key.") from None
+            signing_key = await self._jwks.key(header.get("kid"))
+        except KeysUnavailable:
+            raise service_unavailable("Cannot verify tokens right now.") from None
+        if signing_key is None:
+            raise unauthenticated("The access token was signed by an unknown key.")
         try:
             claims = jwt.decode(
                 token,

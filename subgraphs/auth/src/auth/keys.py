@@ -3,8 +3,9 @@
 Rotation, in two steps so that no verifier ever meets a kid it cannot fetch yet:
 1. add the new key file but keep signing with the old one (BUNRI_AUTH_ACTIVE_KID=<old>);
    restart auth: the JWKS now publishes both;
-2. after the verifiers' JWKS cache has turned over (5 minutes), make the new key active
-   (unset BUNRI_AUTH_ACTIVE_KID: the file name that sorts last signs) and restart auth;
+2. after the verifiers' JWKS cache has turned over (BUNRI_JWKS_TTL_SECONDS, 5 minutes),
+   make the new key active (unset BUNRI_AUTH_ACTIVE_KID: the file name that sorts last
+   signs) and restart auth;
    delete the old file once its last access token has expired (15 minutes).
 """
 
@@ -36,6 +37,11 @@ class SigningKeys:
     def load(cls, settings: Settings) -> SigningKeys:
         directory = settings.keys_dir
         if directory is None:
+            if not settings.is_dev:
+                raise RuntimeError(
+                    "BUNRI_AUTH_KEYS_DIR must name the signing keys' directory "
+                    "(only BUNRI_ENV=dev generates a key of its own)"
+                )
             directory = settings.data_dir / "auth-keys"
             if not list(directory.glob("*.pem")):
                 _generate_dev_key(directory)

@@ -10,12 +10,14 @@ from auth.context import Context
 from auth.types import AuthPayload, Info, LogInInput, SignUpInput
 
 
-async def _signed_in(context: Context, session: AsyncSession, account_id: uuid.UUID) -> AuthPayload:
+async def _signed_in(
+    context: Context, session: AsyncSession, account_id: uuid.UUID, device_token: str
+) -> AuthPayload:
     """A new session for the account: the answer of signUp and logIn alike."""
     tokens = await sessions.issue(
         session=session, keys=context.keys, settings=context.settings, account_id=account_id
     )
-    return AuthPayload.from_tokens(tokens)
+    return AuthPayload.from_tokens(tokens, device_token=device_token)
 
 
 @strawberry.type
@@ -33,21 +35,28 @@ class Mutation:
                 nickname=input.nickname,
                 address=context.client_address,
             )
-            return await _signed_in(context, session, account.id)
+            device_token = await service.remember_device(
+                context.resources.redis,
+                context.settings,
+                email=account.email,
+                address=context.client_address,
+            )
+            return await _signed_in(context, session, account.id, device_token)
 
     @strawberry.mutation
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
-            account = await service.log_in(
+            logged_in = await service.log_in(
                 session=session,
                 redis=context.resources.redis,
                 settings=context.settings,
                 email=input.email,
                 password=input.password,
                 address=context.client_address,
+                device_token=input.device_token or None,
             )
-            return await _signed_in(context, session, account.id)
+            return await _signed_in(context, session, logged_in.account.id, logged_in.device_token)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens (it is used up).")
     async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import uuid
+from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from redis.asyncio import Redis
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import passwords
 from auth.config import Settings
 from auth.models import Account
+from auth.throttle import LoginThrottle
 from bunri_shared import ratelimit, validation
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
 from bunri_shared.messaging import CREATE_PROFILE, pending_profile_key, send
@@ -34,24 +37,6 @@ def normalise_email(email: str) -> str:
 def invalid_credentials() -> BunriError:
     # One answer for an unknown email and a wrong password: no account enumeration.
     return BunriError(ErrorCode.INVALID_CREDENTIALS, "Email or password is wrong.")
-
-
-def login_limits(settings: Settings, *, email: str, address: str | None) -> list[ratelimit.Limit]:
-    window = settings.login_window_seconds
-    limits = [
-        ratelimit.Limit(
-            f"auth:login-failures:account:{email}", settings.login_failures_per_account, window
-        )
-    ]
-    if address:
-        limits.append(
-            ratelimit.Limit(
-                f"auth:login-failures:address:{address}",
-                settings.login_failures_per_address,
-                window,
-            )
-        )
-    return limits
 
 
 async def sign_up(
@@ -98,6 +83,13 @@ async def _request_profile(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    account: Account
+    # Proof of "this device signed in to this account before" for the next log-in.
+    device_token: str
+
+
 async def log_in(
     *,
     session: AsyncSession,
@@ -106,21 +98,39 @@ async def log_in(
     email: str,
     password: str,
     address: str | None,
-) -> Account:
+    device_token: str | None = None,
+) -> LoggedIn:
     try:
         email = normalise_email(email)
     except BunriError:
         raise invalid_credentials() from None
-    limits = login_limits(settings, email=email, address=address)
+    throttle = LoginThrottle(redis, settings)
+    known = await throttle.is_known(email, address, device_token)
+    delays = throttle.delays(email, address, known=known)
     # Counted before the (slow) password check, so parallel guesses cannot race past it.
-    await ratelimit.take(redis, limits)
+    await throttle.attempt(delays)
     account = await session.scalar(select(Account).where(Account.email == email))
     stored = account.password_hash if account else None
     if not await asyncio.to_thread(passwords.verify, stored, password):
         raise invalid_credentials()
     assert account is not None
-    await ratelimit.give_back(redis, limits[1:])
-    await ratelimit.reset(redis, limits[0])
+    device_token = device_token if known and device_token else new_device_token()
+    await throttle.succeeded(email, delays, address=address, device_token=device_token)
     if passwords.hasher.check_needs_rehash(account.password_hash):
         account.password_hash = await asyncio.to_thread(passwords.hasher.hash, password)
-    return account
+    return LoggedIn(account, device_token)
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+async def remember_device(
+    redis: Redis, settings: Settings, *, email: str, address: str | None
+) -> str:
+    """After sign-up: the creating address and device are the account's first known ones."""
+    device_token = new_device_token()
+    await LoginThrottle(redis, settings).succeeded(
+        email, [], address=address, device_token=device_token
+    )
+    return device_token

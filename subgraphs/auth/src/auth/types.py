@@ -43,14 +43,23 @@ class AuthPayload:
     refresh_token: str
     expires_in: int = strawberry.field(description="Seconds until accessToken expires.")
     user: User
+    device_token: str | None = strawberry.field(
+        default=None,
+        description=(
+            "From signUp and logIn: keep it on this device and send it with the next logIn "
+            "(LogInInput.deviceToken), so this device can still sign in while strangers' "
+            "guessing has the account throttled."
+        ),
+    )
 
     @classmethod
-    def from_tokens(cls, tokens: Tokens) -> Self:
+    def from_tokens(cls, tokens: Tokens, *, device_token: str | None = None) -> Self:
         return cls(
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
             expires_in=tokens.expires_in,
             user=User(id=strawberry.ID(str(tokens.account_id))),
+            device_token=device_token,
         )
 
 
@@ -65,3 +74,6 @@ class SignUpInput:
 class LogInInput:
     email: str
     password: str
+    device_token: str | None = strawberry.field(
+        default=None, description="The deviceToken an earlier signUp or logIn gave this device."
+    )

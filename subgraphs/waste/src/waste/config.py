@@ -23,6 +23,13 @@ class Settings(ServiceSettings):
     upload_url_ttl_seconds: int = 600
     # How long an uploaded image may still be analysed.
     upload_usable_seconds: int = 24 * 3600
+    # Retention (waste/retention.py): uploads no analysis used, and images of analyses.
+    unreferenced_upload_retention_seconds: int = 24 * 3600
+    analysed_image_retention_days: int = 30
+    # How often the purge job runs (the reconciler schedules it, one replica at a time).
+    retention_interval_seconds: float = 3600.0
+    # Stored images plus open reservations per user; more uploads wait for retention.
+    storage_quota_bytes_per_user: int = 200 * 1024 * 1024
     # "local" (a directory) or "s3" (any S3-compatible object store).
     storage_backend: str = "local"
     storage_dir: Path | None = None

@@ -7,6 +7,7 @@ import strawberry
 from bunri_shared import ratelimit
 from bunri_shared.auth.permissions import IsAuthenticated, require_principal
 from bunri_shared.messaging import ANALYZE_WASTE, send
+from bunri_shared.outages import deliver_after_commit
 from waste import service
 from waste.events import ProgressEvent, publish
 from waste.signing import upload_url
@@ -81,11 +82,19 @@ class Mutation:
                 idempotency_key=input.idempotency_key,
             )
         if created:
-            # After the commit: a worker must find the row. If this send is lost, the
-            # reconciler re-sends it (the job stays QUEUED with an old enqueued_at).
-            await publish(
-                context.resources.redis,
-                ProgressEvent(str(analysis.id), "QUEUED", "queued", 0, None),
+            # After the commit: a worker must find the row. Retried through a blip; if it
+            # still cannot go, the row is the outbox: the reconciler re-sends a job that
+            # stays QUEUED with an old enqueued_at. The client has its analysis either way.
+            resources = context.resources
+            await deliver_after_commit(
+                lambda: publish(
+                    resources.redis, ProgressEvent(str(analysis.id), "QUEUED", "queued", 0, None)
+                ),
+                what=f"analysis {analysis.id} queued event",
+                attempts=1,
             )
-            await send(context.resources.broker, ANALYZE_WASTE, analysis_id=str(analysis.id))
+            await deliver_after_commit(
+                lambda: send(resources.broker, ANALYZE_WASTE, analysis_id=str(analysis.id)),
+                what=f"analysis {analysis.id} job",
+            )
         return WasteAnalysis.from_row(analysis)

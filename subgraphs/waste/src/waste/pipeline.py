@@ -315,22 +315,27 @@ class Pipeline:
     async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
         await self._advance(job, "finalise")
+        now = datetime.now(UTC)
+        # Decided with the result, in the same write: a repeat of one's own photo is settled
+        # with nothing to pay, so the reconciler's "unpaid" scan never pays it later.
+        settled = {"points_sent_at": now} if outcome.repeat_of_own else {}
         written = await self._set(
             job.id,
             status=outcome.status,
             stage="done",
             progress=100,
             message=outcome.message,
-            finished_at=datetime.now(UTC),
+            finished_at=now,
             classifier=outcome.classifier,
             cached=outcome.cached,
             category_code=found.category_code if found else None,
             item_name=found.item_name if found else None,
             confidence=found.confidence if found else None,
             attempt=attempt,
+            **settled,
         )
         if written and outcome.status == "SUCCEEDED" and not outcome.repeat_of_own:
-            await award_points(self.resources, self.settings, job.id, job.user_id)
+            await award_points(self.resources, self.settings, job.id, job.user_id, job.image_sha256)
 
     async def fail(
         self, analysis_id: uuid.UUID, code: str, message: str, *, attempt: int | None = None
@@ -355,15 +360,21 @@ class Pipeline:
 
 
 async def award_points(
-    resources: Resources, settings: Settings, analysis_id: uuid.UUID, user_id: uuid.UUID
+    resources: Resources,
+    settings: Settings,
+    analysis_id: uuid.UUID,
+    user_id: uuid.UUID,
+    image_sha256: str | None,
 ) -> None:
-    """Idempotent on the users side (source, analysis id); recorded here once sent."""
+    """Points for the first successful analysis of an image by this user. The ledger keeps
+    one award per (source, source_id) and the id names (user, image): whoever sends it —
+    pipeline, reconciler, a retry, a duplicate — it counts once. Recorded here once sent."""
     await send(
         resources.broker,
         AWARD_POINTS,
         user_id=str(user_id),
-        source="waste.analysis",
-        source_id=str(analysis_id),
+        source="waste.image",
+        source_id=f"{user_id}:{image_sha256 or analysis_id}",
         points=settings.points_per_analysis,
         reason="analysis succeeded",
     )

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bunri_shared.messaging import ANALYZE_WASTE, send
+from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, send
+from bunri_shared.outages import is_outage
 from bunri_shared.resources import Resources
 from waste.config import Settings
 from waste.events import ProgressEvent, publish
@@ -23,6 +24,8 @@ from waste.pipeline import award_points
 
 log = logging.getLogger(__name__)
 LOCK = "waste:reconciler"
+# Set for one retention interval when the purge job is sent: one send per interval.
+RETENTION_SCHEDULE = "waste:retention:scheduled"
 
 
 async def run_forever(resources: Resources, settings: Settings) -> None:
@@ -33,8 +36,14 @@ async def run_forever(resources: Resources, settings: Settings) -> None:
             ttl = max(int(settings.reconcile_interval_seconds * 1000), 100)
             if await resources.redis.set(LOCK, "1", nx=True, px=ttl):
                 await reconcile_once(resources, settings)
-        except Exception:
-            log.exception("reconciliation failed; will try again")
+            every = max(int(settings.retention_interval_seconds * 1000), 100)
+            if await resources.redis.set(RETENTION_SCHEDULE, "1", nx=True, px=every):
+                await send(resources.broker, PURGE_UPLOADS)
+        except Exception as error:
+            if is_outage(error):  # one line per round, not a traceback
+                log.warning("reconciliation skipped: %s unavailable", type(error).__name__)
+            else:
+                log.exception("reconciliation failed; will try again")
 
 
 async def reconcile_once(resources: Resources, settings: Settings) -> int:
@@ -60,7 +69,7 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         unpaid = list(
             (
                 await session.execute(
-                    select(Analysis.id, Analysis.user_id).where(
+                    select(Analysis.id, Analysis.user_id, Analysis.image_sha256).where(
                         Analysis.status == "SUCCEEDED",
                         Analysis.points_sent_at.is_(None),
                         Analysis.finished_at < stale,
@@ -76,6 +85,6 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         )
     for analysis_id in orphaned + unsent:
         await send(resources.broker, ANALYZE_WASTE, analysis_id=str(analysis_id))
-    for analysis_id, user_id in unpaid:
-        await award_points(resources, settings, analysis_id, user_id)
+    for analysis_id, user_id, image_sha256 in unpaid:
+        await award_points(resources, settings, analysis_id, user_id, image_sha256)
     return len(orphaned) + len(unsent) + len(unpaid)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
+from waste import retention
 from waste.config import Settings
 from waste.images import ALLOWED_TYPES
 from waste.models import Analysis, Upload
@@ -36,12 +37,24 @@ async def create_upload(
         raise bad_input(
             f"byteSize must be between 1 and {settings.max_upload_bytes}", field="byteSize"
         )
+    now = datetime.now(UTC)
+    held = await retention.stored_bytes(session=session, user_id=user_id, now=now)
+    if held + size > settings.storage_quota_bytes_per_user:
+        # Freed as retention removes old images; a new upload fits again later.
+        raise BunriError(
+            ErrorCode.RATE_LIMITED,
+            "Your storage quota is used up; older images are removed over time.",
+            reason="STORAGE_QUOTA",
+            quotaBytes=settings.storage_quota_bytes_per_user,
+            usedBytes=held,
+            retryAfter=3600,
+        )
     upload = Upload(
         id=uuid.uuid4(),
         user_id=user_id,
         declared_type=content_type,
         declared_size=size,
-        expires_at=datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_seconds),
+        expires_at=now + timedelta(seconds=settings.upload_url_ttl_seconds),
     )
     session.add(upload)
     await session.flush()

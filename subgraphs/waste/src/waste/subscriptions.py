@@ -7,8 +7,8 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from bunri_shared.auth.permissions import require_owner, require_principal
-from bunri_shared.errors import BunriError, ErrorCode, bad_input, not_found
+from bunri_shared.auth.permissions import require_owned, require_principal
+from bunri_shared.errors import BunriError, ErrorCode, bad_input
 from waste.events import ProgressEvent
 from waste.models import Analysis
 from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
@@ -37,9 +37,8 @@ class Subscription:
         # Listen BEFORE reading the state: nothing published in between is missed.
         async with context.progress_hub.listen(str(key)) as events:
             row = await _load(info, key)
-            if row is None:
-                raise not_found("No such analysis.")
-            require_owner(context, row.user_id)
+            require_owned(context, row.user_id if row else None, what="analysis")
+            assert row is not None
             last = _event_of(row)
             yield _with_row(last, row)
             while not last.terminal:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 import dramatiq
 
-from bunri_shared.messaging import ANALYZE_WASTE, setup_broker
+from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, setup_broker
 from bunri_shared.worker import WorkerResources, configure_worker
 from waste.components import build_classifier, build_storage
 from waste.config import Settings
 from waste.pipeline import Pipeline
+from waste.retention import purge_once
 
 settings = Settings()
 configure_worker(settings)
 broker = setup_broker(settings.redis_url)
 resources = WorkerResources(settings)
 _pipeline: Pipeline | None = None
+log = logging.getLogger(__name__)
+PURGE_LOCK = "waste:retention:running"
 RETRIES_EXHAUSTED = "analysis_retries_exhausted"
 
 
@@ -59,3 +64,20 @@ async def analysis_retries_exhausted(
         "RETRIES_EXHAUSTED",
         f"The classifier kept failing ({retry_info.get('retries', '?')} attempts).",
     )
+
+
+@dramatiq.actor(queue_name=PURGE_UPLOADS.queue, actor_name=PURGE_UPLOADS.actor, max_retries=0)
+async def purge_uploads() -> None:
+    """Upload retention (waste/retention.py), one run at a time across all workers."""
+    r = resources.get()
+    ttl_ms = 15 * 60 * 1000  # longer than a run; freed at the end, expires if we crash
+    if not await r.redis.set(PURGE_LOCK, "1", nx=True, px=ttl_ms):
+        log.info("upload retention is already running elsewhere: skipped")
+        return
+    try:
+        purged = await purge_once(
+            sessions=r.sessions, storage=pipeline().storage, settings=settings
+        )
+        log.info("upload retention done", extra={"purged": asdict(purged)})
+    finally:
+        await r.redis.delete(PURGE_LOCK)

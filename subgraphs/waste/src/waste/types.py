@@ -8,7 +8,7 @@ from typing import Self
 
 import strawberry
 
-from bunri_shared.auth.permissions import require_owner
+from bunri_shared.auth.permissions import require_owned, require_owner
 from bunri_shared.errors import not_found
 from bunri_shared.ids import parse_uuid
 from bunri_shared.paging import page_size, paged
@@ -114,11 +114,10 @@ class WasteAnalysis:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        """Owner only: another user's analysis is FORBIDDEN, whoever asks for it."""
+        """Owner only: another user's analysis is NOT_FOUND, exactly like a missing one."""
         row = await info.context.loaders.analysis.load(id)
-        if row is None:
-            return None
-        require_owner(info.context, row.user_id)
+        require_owned(info.context, row.user_id if row else None, what="analysis")
+        assert row is not None
         return cls.from_row(row)
 
     @strawberry.field
