@@ -60,6 +60,12 @@ def test_only_loopback_ports_are_published(overlay: dict[str, Any]) -> None:
             assert port.startswith("127.0.0.1:"), (name, port)
 
 
+def _runs_dramatiq(service: dict) -> bool:
+    command = service.get("command") or [""]
+    words = command.split() if isinstance(command, str) else command
+    return words[0] == "dramatiq"
+
+
 def test_every_bunri_process_traces_and_workers_export_metrics(
     main: dict[str, Any], overlay: dict[str, Any]
 ) -> None:
@@ -69,7 +75,7 @@ def test_every_bunri_process_traces_and_workers_export_metrics(
         env = overlay["services"][name]["environment"]
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318", name
         assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio", name
-    workers = [n for n, s in main["services"].items() if "dramatiq" in str(s.get("command"))]
+    workers = [n for n, s in main["services"].items() if _runs_dramatiq(s)]
     assert set(workers) == {"users-worker", "waste-worker"}
     for name in workers:
         service = overlay["services"][name]

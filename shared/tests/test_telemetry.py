@@ -140,7 +140,9 @@ def test_tracing_off_loads_no_sdk_and_installs_nothing() -> None:
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(
-        DATABASE_URL="postgresql://nobody@127.0.0.1:1/none", PYTHONPATH=os.pathsep.join(sys.path)
+        DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+        PYTHONPATH=os.pathsep.join(sys.path),
+        BUNRI_ENV="dev",  # no secrets needed to build an app
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60

@@ -40,10 +40,15 @@ def rules() -> dict[str, str]:
         # The pending profile is auth's own sign-up data, left for users (SET counts as a
         # read too, so write-only %W~ would not do).
         "bunri-auth": f"{API} ~auth:* ~users:pending-profile:* {_queue('users')} {HEARTBEATS}",
-        # Its own queue whole: the API re-drives dead-lettered awards (users.XQ).
+        # Its own queue whole: the API re-drives dead-lettered awards (users.XQ) and reports
+        # the queue's depth.
         "bunri-users": f"{API} ~users:* ~dramatiq:users ~dramatiq:users.* {HEARTBEATS}",
         "bunri-users-worker": f"{WORKER} ~users:* ~dramatiq ~dramatiq:*",
-        "bunri-waste": f"{API} ~waste:* &waste:* {_queue('waste')} {_queue('users')} {HEARTBEATS}",
+        # Its own queue whole: it reports the queue's depth, delayed and dead letters.
+        "bunri-waste": (
+            f"{API} ~waste:* &waste:* ~dramatiq:waste ~dramatiq:waste.* {_queue('users')} "
+            f"{HEARTBEATS}"
+        ),
         "bunri-waste-worker": f"{WORKER} ~waste:* &waste:* ~dramatiq ~dramatiq:*",
         "bunri-recycling": f"{API} ~recycling:*",
         "bunri-locations": f"{API} ~locations:*",
