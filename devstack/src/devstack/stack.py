@@ -49,6 +49,12 @@ class Stack:
     data_dir: Path = field(default_factory=paths.data_dir)
     # Settings every subgraph process gets on top of the defaults (tests shorten windows).
     env_overrides: dict[str, str] = field(default_factory=dict)
+    # Browser origins allowed by the gateway AND the upload endpoint (BUNRI_CORS_ORIGINS);
+    # empty: whatever the environment says, else the local dev-server origins.
+    cors_origins: str = ""
+
+    def _cors_env(self) -> dict[str, str]:
+        return {"BUNRI_CORS_ORIGINS": self.cors_origins} if self.cors_origins else {}
 
     def password_for(self, subgraph: Subgraph) -> str:
         return self.role_passwords.get(subgraph.name, self.role_password)
@@ -89,6 +95,7 @@ class Stack:
             "BUNRI_PUBLIC_URL": f"http://127.0.0.1:{subgraph.port}",
             "BUNRI_UPLOAD_SIGNING_KEY": self.upload_signing_key,
             "BUNRI_LOG_LEVEL": "INFO",
+            **self._cors_env(),
             **self.env_overrides,
         }
 
@@ -148,6 +155,7 @@ class Stack:
         env = {
             "BUNRI_SUPERGRAPH": str(supergraph),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
+            **self._cors_env(),
             **{
                 f"BUNRI_SUBGRAPH_URL_{subgraph.name.upper()}": subgraph.local_url()
                 for subgraph in self.subgraphs

@@ -26,6 +26,16 @@ from devstack.paths import SUPERGRAPH_SDL, data_dir
 from devstack.stack import ProcessSpec, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
 
+# The gateway's default browser origins (router/gateway.config.ts DEV_ORIGINS).
+DEV_ORIGINS = (
+    "http://localhost:3000",
+    "http://localhost:5173",
+    "http://localhost:8081",
+    "http://localhost:19006",
+    "http://127.0.0.1:3000",
+    "http://127.0.0.1:5173",
+)
+
 TEST_DATABASE = os.environ.get("BUNRI_TEST_DB_NAME", "bunri_test")
 # Short windows so limits can be seen to expire; every test comes from 127.0.0.1.
 TEST_SETTINGS = {
@@ -130,7 +140,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def stack(servers: Servers) -> Stack:
+def web_origin() -> str:
+    """Where browser tests serve the example web app; allowed by the stack's CORS lists."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Servers, web_origin: str) -> Stack:
     base = free_port_block(8)
     subgraphs = load_subgraphs(base_port=base)
     prepared = Stack(
@@ -140,6 +156,7 @@ def stack(servers: Servers) -> Stack:
         gateway_port=base + 7,
         data_dir=data_dir() / "test",
         env_overrides=TEST_SETTINGS,
+        cors_origins=",".join((*DEV_ORIGINS, web_origin)),
     )
     prepared.prepare(fresh=True)
     return prepared
