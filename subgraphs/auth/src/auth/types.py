@@ -15,13 +15,6 @@ from auth.sessions import Tokens
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
-class User:
-    """Owned by the users subgraph."""
-
-    id: strawberry.ID
-
-
 @strawberry.federation.type(keys=["id"], description="A login identity.")
 class Account:
     id: strawberry.ID
@@ -37,12 +30,15 @@ class Account:
         return cls.from_row(row) if row else None
 
 
-@strawberry.type
+# An entity keyed by its access token: the users subgraph resolves `user` from the token
+# it verifies, so the new session's user is seen by its owner (own email, settings, points)
+# although the request that signed in carried no token. Not resolvable here: only the
+# mutations below make one.
+@strawberry.federation.type(keys=[Key(fields="accessToken", resolvable=False)])
 class AuthPayload:
     access_token: str = strawberry.field(description='JWT, sent as "Authorization: Bearer <token>"')
     refresh_token: str
     expires_in: int = strawberry.field(description="Seconds until accessToken expires.")
-    user: User
 
     @classmethod
     def from_tokens(cls, tokens: Tokens) -> Self:
@@ -50,7 +46,6 @@ class AuthPayload:
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
             expires_in=tokens.expires_in,
-            user=User(id=strawberry.ID(str(tokens.account_id))),
         )
 
 

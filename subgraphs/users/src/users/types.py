@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Self
 
 import strawberry
 
 from bunri_shared.auth.permissions import require_owner
+from bunri_shared.auth.principal import Principal
+from bunri_shared.errors import BunriError
 from bunri_shared.i18n import Language
 from bunri_shared.ids import parse_uuid
 from users.context import Context
@@ -26,10 +29,13 @@ class UserSettings:
 class User:
     id: strawberry.ID
     row: strawberry.Private[Profile]
+    # The user a signed-in answer (AuthPayload) speaks to: they see this User as its owner
+    # although the request carried no token yet. None: the request's own principal counts.
+    signed_in_as: strawberry.Private[uuid.UUID | None] = None
 
     @classmethod
-    def from_row(cls, row: Profile) -> Self:
-        return cls(id=strawberry.ID(str(row.id)), row=row)
+    def from_row(cls, row: Profile, *, signed_in_as: uuid.UUID | None = None) -> Self:
+        return cls(id=strawberry.ID(str(row.id)), row=row, signed_in_as=signed_in_as)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
@@ -39,6 +45,8 @@ class User:
         return cls.from_row(row) if row else None
 
     def _is_self(self, info: Info) -> bool:
+        if self.signed_in_as is not None:
+            return self.signed_in_as == self.row.id
         principal = info.context.principal
         return principal is not None and principal.user_id == self.row.id
 
@@ -60,7 +68,8 @@ class User:
 
     @strawberry.field(description="Visible to the user themself only (FORBIDDEN for others).")
     def settings(self, info: Info) -> UserSettings:
-        require_owner(info.context, self.row.id)
+        if not self._is_self(info):
+            require_owner(info.context, self.row.id)  # raises the right code
         return UserSettings(
             language=Language(self.row.language),
             notifications_enabled=self.row.notifications_enabled,
@@ -77,3 +86,33 @@ class UpdateProfileInput:
     avatar_url: str | None = None
     language: Language | None = None
     notifications_enabled: bool | None = None
+
+
+@strawberry.federation.type(keys=["accessToken"])
+class AuthPayload:
+    """Made by the auth subgraph (signUp, logIn, refreshSession); its user is resolved here."""
+
+    access_token: str
+    principal: strawberry.Private[Principal | None]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, **key: str) -> Self:
+        # The token was issued a moment ago by auth; verified like any bearer token.
+        try:
+            principal = await info.context.resources.verifier.verify(key["accessToken"])
+        except BunriError:
+            principal = None
+        return cls(access_token=key["accessToken"], principal=principal)
+
+    @strawberry.field(
+        description="The signed-in user, seen as its owner. Null only if it cannot be read "
+        "right now: the tokens are valid even then."
+    )
+    async def user(self, info: Info) -> User | None:
+        if self.principal is None:
+            return None
+        user_id = self.principal.user_id
+        row = await info.context.loaders.profile.load(str(user_id))
+        if row is None:
+            row = await info.context.provision_profile(user_id, is_self=True)
+        return User.from_row(row, signed_in_as=user_id) if row else None
