@@ -28,6 +28,9 @@ CONTRACT = Path(__file__).parent / "data" / "api-contract.graphql"
 DELIBERATE = {
     # Nullable: nothing the caller may not see can cost them the tokens.
     "AuthPayload.user": "User",
+    # An enum with a documented order, not a free string.
+    "WasteAnalysis.stage": "AnalysisStage!",
+    "AnalysisProgressEvent.stage": "AnalysisStage!",
 }
 
 

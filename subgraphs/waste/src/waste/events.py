@@ -27,6 +27,8 @@ class ProgressEvent:
     stage: str
     progress: int
     message: str | None = None
+    # On the final event: the points this analysis earned (0 for none).
+    points_awarded: int | None = None
 
     @property
     def terminal(self) -> bool:

@@ -204,11 +204,12 @@ class Pipeline:
                         error_code="RETRIES_EXHAUSTED",
                         error_message=EXHAUSTED_MESSAGE,
                         finished_at=datetime.now(UTC),
+                        points_awarded=0,
                     )
                     .returning(Analysis.id)
                 )
         if exhausted is not None:
-            await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE)
+            await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE, 0)
         if job is not None:
             await self._publish(job.id, "RUNNING", "start", 0, None)
         return job
@@ -298,11 +299,17 @@ class Pipeline:
         if row is None:
             log.info("analysis %s: state %s not written (superseded)", analysis_id, stage)
             return False
-        await self._publish(analysis_id, status, stage, row, message)
+        await self._publish(analysis_id, status, stage, row, message, values.get("points_awarded"))
         return True
 
     async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
+        # Decided now and stored with the final state, so the final event can say it.
+        points = (
+            self.settings.points_per_analysis
+            if outcome.status == "SUCCEEDED" and not outcome.repeat_of_own
+            else 0
+        )
         await self._advance(job, "finalise")
         written = await self._set(
             job.id,
@@ -316,10 +323,11 @@ class Pipeline:
             category_code=found.category_code if found else None,
             item_name=found.item_name if found else None,
             confidence=found.confidence if found else None,
+            points_awarded=points,
             attempt=attempt,
         )
-        if written and outcome.status == "SUCCEEDED" and not outcome.repeat_of_own:
-            await award_points(self.resources, self.settings, job.id, job.user_id)
+        if written and points > 0:
+            await award_points(self.resources, job.id, job.user_id, points)
 
     async def fail(
         self, analysis_id: uuid.UUID, code: str, message: str, *, attempt: int | None = None
@@ -333,18 +341,25 @@ class Pipeline:
             error_code=code,
             error_message=message,
             finished_at=datetime.now(UTC),
+            points_awarded=0,
             attempt=attempt,
         )
 
     async def _publish(
-        self, analysis_id: uuid.UUID, status: str, stage: str, progress: int, message: str | None
+        self,
+        analysis_id: uuid.UUID,
+        status: str,
+        stage: str,
+        progress: int,
+        message: str | None,
+        points_awarded: int | None = None,
     ) -> None:
-        event = ProgressEvent(str(analysis_id), status, stage, progress, message)
+        event = ProgressEvent(str(analysis_id), status, stage, progress, message, points_awarded)
         await publish(self.resources.redis, event)
 
 
 async def award_points(
-    resources: Resources, settings: Settings, analysis_id: uuid.UUID, user_id: uuid.UUID
+    resources: Resources, analysis_id: uuid.UUID, user_id: uuid.UUID, points: int
 ) -> None:
     """Idempotent on the users side (source, analysis id); recorded here once sent."""
     await send(
@@ -353,7 +368,7 @@ async def award_points(
         user_id=str(user_id),
         source="waste.analysis",
         source_id=str(analysis_id),
-        points=settings.points_per_analysis,
+        points=points,
         reason="analysis succeeded",
     )
     async with resources.sessions() as session, session.begin():

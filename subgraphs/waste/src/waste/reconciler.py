@@ -60,9 +60,12 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         unpaid = list(
             (
                 await session.execute(
-                    select(Analysis.id, Analysis.user_id).where(
+                    select(Analysis.id, Analysis.user_id, Analysis.points_awarded).where(
                         Analysis.status == "SUCCEEDED",
                         Analysis.points_sent_at.is_(None),
+                        # 0: nothing to pay (e.g. a repeat of one's own photo); null: rows
+                        # from before the amount was stored.
+                        Analysis.points_awarded.is_(None) | (Analysis.points_awarded > 0),
                         Analysis.finished_at < stale,
                     )
                 )
@@ -76,6 +79,6 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         )
     for analysis_id in orphaned + unsent:
         await send(resources.broker, ANALYZE_WASTE, analysis_id=str(analysis_id))
-    for analysis_id, user_id in unpaid:
-        await award_points(resources, settings, analysis_id, user_id)
+    for analysis_id, user_id, points in unpaid:
+        await award_points(resources, analysis_id, user_id, points or settings.points_per_analysis)
     return len(orphaned) + len(unsent) + len(unpaid)

@@ -11,6 +11,7 @@ from bunri_shared.auth.permissions import require_owner, require_principal
 from bunri_shared.errors import BunriError, ErrorCode, bad_input, not_found
 from waste.events import ProgressEvent
 from waste.models import Analysis
+from waste.stages import public_stage
 from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
 
 # With no event for this long, Postgres (the source of truth) is asked directly: an
@@ -76,15 +77,17 @@ async def _load(info: Info, key: uuid.UUID) -> Analysis | None:
 
 
 def _event_of(row: Analysis) -> ProgressEvent:
-    return ProgressEvent(str(row.id), row.status, row.stage, row.progress, row.error_message)
+    return ProgressEvent(
+        str(row.id), row.status, row.stage, row.progress, row.error_message, row.points_awarded
+    )
 
 
 def _with_row(event: ProgressEvent, row: Analysis) -> AnalysisProgressEvent:
     return AnalysisProgressEvent(
         analysis_id=strawberry.ID(event.analysis_id),
         status=AnalysisStatus(event.status),
-        stage=event.stage,
+        stage=public_stage(event.stage, event.status),
         progress=event.progress,
-        message=event.message,
+        points_awarded=event.points_awarded,
         row=row,
     )

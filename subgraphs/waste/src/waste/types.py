@@ -10,8 +10,9 @@ import strawberry
 
 from bunri_shared.auth.permissions import require_owner
 from bunri_shared.errors import bad_input, not_found
+from bunri_shared.i18n import Language
 from bunri_shared.ids import parse_uuid
-from waste import service
+from waste import service, stages
 from waste.context import Context
 from waste.models import Analysis
 
@@ -26,6 +27,21 @@ class AnalysisStatus(Enum):
     SUCCEEDED = "SUCCEEDED"
     UNCLASSIFIED = "UNCLASSIFIED"
     FAILED = "FAILED"
+
+
+AnalysisStage = strawberry.enum(
+    stages.Stage,
+    name="AnalysisStage",
+    description=(
+        "Where an analysis is, in this order: QUEUED → STARTED → LOADING_IMAGE → "
+        "CHECKING_CACHE → PREPARING_IMAGE → CLASSIFYING → FINALISING → DONE | FAILED. "
+        "A cached answer skips from CHECKING_CACHE to FINALISING; after a transient "
+        "failure the job shows RETRYING and starts again from QUEUED."
+    ),
+)
+# Each value's description comes from stages.py (which knows no Strawberry).
+for _value in AnalysisStage.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = stages.DESCRIPTIONS[stages.Stage(_value.value)]
 
 
 @strawberry.type
@@ -126,8 +142,8 @@ class WasteAnalysis:
         return AnalysisStatus(self.row.status)
 
     @strawberry.field
-    def stage(self) -> str:
-        return self.row.stage
+    def stage(self) -> AnalysisStage:  # type: ignore[valid-type]
+        return stages.public_stage(self.row.stage, self.row.status)
 
     @strawberry.field(description="0..100")
     def progress(self) -> int:
@@ -164,6 +180,13 @@ class WasteAnalysis:
     def finished_at(self) -> datetime | None:
         return self.row.finished_at
 
+    @strawberry.field(
+        description="Points this analysis earned (0 for none, e.g. the same photo again); "
+        "null until it has finished. The user's points total follows a moment later."
+    )
+    def points_awarded(self) -> int | None:
+        return self.row.points_awarded
+
 
 @strawberry.type
 class ImageUpload:
@@ -195,10 +218,22 @@ class AnalyzeWasteInput:
 class AnalysisProgressEvent:
     analysis_id: strawberry.ID
     status: AnalysisStatus
-    stage: str
+    stage: AnalysisStage  # type: ignore[valid-type]
     progress: int
-    message: str | None
+    points_awarded: int | None = strawberry.field(
+        description="On the final event: the points this analysis earned (0 for none)."
+    )
     row: strawberry.Private[Analysis]
+
+    @strawberry.field(description="A short sentence about this stage for the user.")
+    def message(self, language: Language | None = Language.KO) -> str | None:
+        return stages.message(
+            self.stage,
+            status=self.status.value,
+            language=language or Language.KO,
+            points_awarded=self.points_awarded,
+            error_code=self.row.error_code,
+        )
 
     @strawberry.field
     def analysis(self) -> WasteAnalysis:
