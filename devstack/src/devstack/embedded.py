@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -38,8 +39,14 @@ def free_port() -> int:
 
 
 def free_port_block(size: int, start: int = 20000, end: int = 60000) -> int:
-    """The first port of `size` consecutive free ports (the subgraphs take a block)."""
-    for base in range(start, end, size):
+    """The first port of `size` consecutive free ports (the subgraphs take a block).
+
+    The search starts at a random block (wrapping around): test runs started at the same
+    moment on one machine would otherwise all pick the lowest free block and collide.
+    """
+    bases = list(range(start, end - size + 1, size))
+    offset = random.randrange(len(bases))
+    for base in bases[offset:] + bases[:offset]:
         if all(port_is_free(port) for port in range(base, base + size)):
             return base
     raise RuntimeError(f"no block of {size} free ports between {start} and {end}")

@@ -140,14 +140,20 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def web_origin() -> str:
-    """Where browser tests serve the example web app; allowed by the stack's CORS lists."""
-    return f"http://127.0.0.1:{free_port()}"
+def port_base() -> int:
+    """Ports base…base+6: subgraphs and gateway; base+8: the example web app."""
+    return free_port_block(9)
 
 
 @pytest.fixture(scope="session")
-def stack(servers: Servers, web_origin: str) -> Stack:
-    base = free_port_block(8)
+def web_origin(port_base: int) -> str:
+    """Where browser tests serve the example web app; allowed by the stack's CORS lists."""
+    return f"http://127.0.0.1:{port_base + 8}"
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Servers, port_base: int, web_origin: str) -> Stack:
+    base = port_base
     subgraphs = load_subgraphs(base_port=base)
     prepared = Stack(
         servers=servers,
