@@ -68,7 +68,7 @@ function layout(): HTMLElement {
         'form',
         { id: 'auth-form' },
         h('label', {}, label('email'), h('input', { id: 'email', type: 'email', required: true, autocomplete: 'username' })),
-        h('label', {}, label('password'), h('input', { id: 'password', type: 'password', required: true, minlength: '12', autocomplete: 'current-password' })),
+        h('label', {}, label('password'), h('input', { id: 'password', type: 'password', required: true, minlength: '10', autocomplete: 'current-password' })),
         h('label', {}, label('nickname'), h('input', { id: 'nickname', type: 'text' })),
         h('div', { class: 'buttons' },
           h('button', { id: 'sign-up', type: 'submit', value: 'signUp' }, label('signUp')),

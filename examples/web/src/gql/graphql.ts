@@ -27,46 +27,72 @@ export type AnalysisStage =
   /** A worker took the job. */
   | 'STARTED';
 
+/** Where an analysis stands; the last three are final. */
 export type AnalysisStatus =
+  /** Final: `error` says why. */
   | 'FAILED'
+  /** Waiting for a worker. */
   | 'QUEUED'
+  /** A worker is on it. */
   | 'RUNNING'
+  /** Final: `result` says what it is. */
   | 'SUCCEEDED'
+  /** Final: an honest could-not-tell; try again with a hint. */
   | 'UNCLASSIFIED';
 
+/** Which uploaded photo to analyse. */
 export type AnalyzeWasteInput = {
   /** What the user says the item is, e.g. "생수병", "pizza box". */
   hint?: string | null | undefined;
   /** Same key from the same user: the same analysis, no second job. */
   idempotencyKey?: string | null | undefined;
+  /** From createImageUpload. */
   uploadId: string | number;
 };
 
+/** The photo about to be uploaded. */
 export type CreateImageUploadInput = {
+  /** Exact size of the bytes to be PUT, 1 byte to 10 MB. */
   byteSize: number;
+  /** image/jpeg, image/png or image/webp; the PUT must send the same. */
   contentType: string;
 };
 
+/** What sort of place a drop-off point is. */
 export type DropOffKind =
+  /** A public collection bin (e.g. batteries, lamps, clothes). */
   | 'COLLECTION_BIN'
+  /** A place that gives points or goods back for sorted recyclables. */
   | 'COMPENSATION_SHOP'
+  /** Any other kind of place. */
   | 'OTHER'
+  /** A municipal recycling centre (재활용센터). */
   | 'RECYCLING_CENTER'
+  /** A refill store that takes back clean containers. */
   | 'REFILL_STORE';
 
 /** Language of human-readable text. */
 export type Language =
+  /** English. */
   | 'EN'
+  /** Korean (한국어), the default. */
   | 'KO';
 
+/** Credentials of an existing account. */
 export type LogInInput = {
+  /** The account's email (any letter case). */
   email: string;
+  /** The account's password. */
   password: string;
 };
 
+/** A new account. */
 export type SignUpInput = {
+  /** Login name; EMAIL_TAKEN if already used. */
   email: string;
+  /** Shown to others: letters, digits, spaces, '.', '_' and '-'. */
   nickname: string;
+  /** 10 to 128 characters, not easily guessed (else WEAK_PASSWORD). */
   password: string;
 };
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +19,19 @@ async def _signed_in(context: Context, session: AsyncSession, account_id: uuid.U
     return AuthPayload.from_tokens(tokens)
 
 
-@strawberry.type
+RefreshToken = Annotated[
+    str, strawberry.argument(description="The refreshToken of the session's latest AuthPayload.")
+]
+
+
+@strawberry.type(description="The entry points for changing data.")
 class Mutation:
     @strawberry.mutation(description="Create an account; returns a signed-in session.")
-    async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+    async def sign_up(
+        self,
+        info: Info,
+        input: Annotated[SignUpInput, strawberry.argument(description="The new account.")],
+    ) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
             account = await service.sign_up(
@@ -35,8 +45,14 @@ class Mutation:
             )
             return await _signed_in(context, session, account.id)
 
-    @strawberry.mutation
-    async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+    @strawberry.mutation(
+        description="Sign in with email and password (INVALID_CREDENTIALS, RATE_LIMITED)."
+    )
+    async def log_in(
+        self,
+        info: Info,
+        input: Annotated[LogInInput, strawberry.argument(description="The credentials.")],
+    ) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
             account = await service.log_in(
@@ -50,7 +66,7 @@ class Mutation:
             return await _signed_in(context, session, account.id)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens (it is used up).")
-    async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:
+    async def refresh_session(self, info: Info, refresh_token: RefreshToken) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
             tokens = await sessions.rotate(
@@ -62,6 +78,6 @@ class Mutation:
         return AuthPayload.from_tokens(tokens)
 
     @strawberry.mutation(description="End the session this refresh token belongs to.")
-    async def log_out(self, info: Info, refresh_token: str) -> bool:
+    async def log_out(self, info: Info, refresh_token: RefreshToken) -> bool:
         async with info.context.sessions() as session, session.begin():
             return await sessions.revoke(session=session, refresh_token=refresh_token)

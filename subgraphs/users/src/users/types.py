@@ -19,15 +19,19 @@ from users.models import Profile
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type
+@strawberry.type(description="A user's own preferences.")
 class UserSettings:
-    language: Language
-    notifications_enabled: bool
+    language: Language = strawberry.field(
+        description="The language the user reads; pass it as `language` to texts."
+    )
+    notifications_enabled: bool = strawberry.field(
+        description="Whether the user wants notifications."
+    )
 
 
 @strawberry.federation.type(keys=["id"], description="A person using Bunri.")
 class User:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id (= their account's).")
     row: strawberry.Private[Profile]
     # The user a signed-in answer (AuthPayload) speaks to: they see this User as its owner
     # although the request carried no token yet. None: the request's own principal counts.
@@ -50,7 +54,7 @@ class User:
         principal = info.context.principal
         return principal is not None and principal.user_id == self.row.id
 
-    @strawberry.field
+    @strawberry.field(description="The name shown to others.")
     def nickname(self) -> str:
         return self.row.nickname
 
@@ -58,7 +62,7 @@ class User:
     def email(self, info: Info) -> str | None:
         return self.row.email if self._is_self(info) else None
 
-    @strawberry.field
+    @strawberry.field(description="Picture URL (https), when set.")
     def avatar_url(self) -> str | None:
         return self.row.avatar_url
 
@@ -75,17 +79,23 @@ class User:
             notifications_enabled=self.row.notifications_enabled,
         )
 
-    @strawberry.field
+    @strawberry.field(description="When the user signed up.")
     def created_at(self) -> datetime:
         return self.row.created_at
 
 
-@strawberry.input
+@strawberry.input(description="Profile changes; a null or absent field is left as it is.")
 class UpdateProfileInput:
-    nickname: str | None = None
-    avatar_url: str | None = None
-    language: Language | None = None
-    notifications_enabled: bool | None = None
+    nickname: str | None = strawberry.field(default=None, description="A new nickname.")
+    avatar_url: str | None = strawberry.field(
+        default=None, description="A new picture URL (https)."
+    )
+    language: Language | None = strawberry.field(
+        default=None, description="The language the user reads."
+    )
+    notifications_enabled: bool | None = strawberry.field(
+        default=None, description="Turn notifications on or off."
+    )
 
 
 @strawberry.federation.type(keys=["accessToken"])

@@ -4,6 +4,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -19,13 +20,17 @@ from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
 RECHECK_SECONDS = 10.0
 
 
-@strawberry.type
+@strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) or SSE.")
 class Subscription:
     @strawberry.subscription(
         description="Owner only. The current state first, then each stage, then completion."
     )
     async def analysis_progress(
-        self, info: Info, analysis_id: strawberry.ID
+        self,
+        info: Info,
+        analysis_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The id analyzeWaste returned.")
+        ],
     ) -> AsyncGenerator[AnalysisProgressEvent, None]:
         context = info.context
         principal = require_principal(context)
