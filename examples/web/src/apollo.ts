@@ -3,7 +3,13 @@
  * access token on both, refreshed (refreshSession) shortly before it expires and once
  * more when the server says UNAUTHENTICATED.
  */
-import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import {
+  ApolloClient,
+  ApolloLink,
+  CombinedGraphQLErrors,
+  HttpLink,
+  InMemoryCache,
+} from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
@@ -58,9 +64,7 @@ async function freshToken(): Promise<string | null> {
 
 const auth = new SetContextLink(async (prevContext) => {
   const token = await freshToken();
-  return token
-    ? { headers: { ...prevContext.headers, authorization: `Bearer ${token}` } }
-    : {};
+  return token ? { headers: { ...prevContext.headers, authorization: `Bearer ${token}` } } : {};
 });
 
 // A token that expired early (revoked key, clock skew): refresh once and retry.
@@ -106,9 +110,7 @@ export const client = new ApolloClient({
     ApolloLink.split(
       ({ query }) => {
         const definition = getMainDefinition(query);
-        return (
-          definition.kind === 'OperationDefinition' && definition.operation === 'subscription'
-        );
+        return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
       },
       wsLink,
       httpLink,

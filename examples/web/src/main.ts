@@ -67,10 +67,28 @@ function layout(): HTMLElement {
       h(
         'form',
         { id: 'auth-form' },
-        h('label', {}, label('email'), h('input', { id: 'email', type: 'email', required: true, autocomplete: 'username' })),
-        h('label', {}, label('password'), h('input', { id: 'password', type: 'password', required: true, minlength: '10', autocomplete: 'current-password' })),
+        h(
+          'label',
+          {},
+          label('email'),
+          h('input', { id: 'email', type: 'email', required: true, autocomplete: 'username' }),
+        ),
+        h(
+          'label',
+          {},
+          label('password'),
+          h('input', {
+            id: 'password',
+            type: 'password',
+            required: true,
+            minlength: '10',
+            autocomplete: 'current-password',
+          }),
+        ),
         h('label', {}, label('nickname'), h('input', { id: 'nickname', type: 'text' })),
-        h('div', { class: 'buttons' },
+        h(
+          'div',
+          { class: 'buttons' },
           h('button', { id: 'sign-up', type: 'submit', value: 'signUp' }, label('signUp')),
           h('button', { id: 'log-in', type: 'submit', value: 'logIn' }, label('logIn')),
         ),
@@ -85,17 +103,40 @@ function layout(): HTMLElement {
       h(
         'form',
         { id: 'analyse-form' },
-        h('label', {}, label('photo'), h('input', { id: 'photo', type: 'file', accept: 'image/jpeg,image/png,image/webp', capture: 'environment', required: true })),
-        h('input', { id: 'hint', type: 'text', 'data-placeholder': 'hint', placeholder: t('hint') }),
+        h(
+          'label',
+          {},
+          label('photo'),
+          h('input', {
+            id: 'photo',
+            type: 'file',
+            accept: 'image/jpeg,image/png,image/webp',
+            capture: 'environment',
+            required: true,
+          }),
+        ),
+        h('input', {
+          id: 'hint',
+          type: 'text',
+          'data-placeholder': 'hint',
+          placeholder: t('hint'),
+        }),
         h('button', { id: 'analyse', type: 'submit' }, label('analyse')),
       ),
-      h('div', { id: 'progress-box', hidden: true },
+      h(
+        'div',
+        { id: 'progress-box', hidden: true },
         h('progress', { id: 'progress', max: '100', value: '0' }),
         h('p', { id: 'stage-message', 'aria-live': 'polite' }),
       ),
       h('p', { id: 'analyse-error', class: 'error', role: 'alert' }),
       h('section', { id: 'result', hidden: true }),
-      h('section', { id: 'history-box' }, h('h2', {}, label('history')), h('ul', { id: 'history' })),
+      h(
+        'section',
+        { id: 'history-box' },
+        h('h2', {}, label('history')),
+        h('ul', { id: 'history' }),
+      ),
     ),
   );
 }
@@ -128,7 +169,10 @@ async function onAuthSubmit(event: SubmitEvent): Promise<void> {
       });
       if (data) await signedIn(data.signUp);
     } else {
-      const { data } = await client.mutate({ mutation: LogIn, variables: { input: { email, password } } });
+      const { data } = await client.mutate({
+        mutation: LogIn,
+        variables: { input: { email, password } },
+      });
       if (data) await signedIn(data.logIn);
     }
   } catch (error) {
@@ -139,7 +183,9 @@ async function onAuthSubmit(event: SubmitEvent): Promise<void> {
 async function logOut(): Promise<void> {
   const session = getSession();
   if (session) {
-    await client.mutate({ mutation: LogOut, variables: { refreshToken: session.refreshToken } }).catch(() => undefined);
+    await client
+      .mutate({ mutation: LogOut, variables: { refreshToken: session.refreshToken } })
+      .catch(() => undefined);
   }
   setSession(null);
   await client.clearStore();
@@ -166,12 +212,20 @@ async function loadHistory(): Promise<void> {
 
 function renderMe(me: MyHistoryQuery['me'] | null): void {
   if (!me) return;
-  replace('me', `${t('welcome')}, ${me.nickname} · ${t('points')}: `, h('strong', { id: 'points' }, String(me.points)));
+  replace(
+    'me',
+    `${t('welcome')}, ${me.nickname} · ${t('points')}: `,
+    h('strong', { id: 'points' }, String(me.points)),
+  );
   const items = me.analyses.edges.map(({ node }) =>
     h(
       'li',
       { 'data-status': node.status },
-      h('time', { datetime: node.createdAt }, new Date(node.createdAt).toLocaleString(getLanguage() === 'KO' ? 'ko-KR' : 'en-GB')),
+      h(
+        'time',
+        { datetime: node.createdAt },
+        new Date(node.createdAt).toLocaleString(getLanguage() === 'KO' ? 'ko-KR' : 'en-GB'),
+      ),
       ' ',
       node.result?.category.name ?? t('unclassified'),
       node.result?.itemName ? ` (${node.result.itemName})` : '',
@@ -278,13 +332,28 @@ function renderResult(
   const category = result?.category;
   const parts: (HTMLElement | null | undefined | false | '')[] = [
     h('h2', {}, label('result')),
-    h('p', { id: 'verdict', 'data-status': analysis.status }, category ? `${category.name}${result?.itemName ? ` — ${result.itemName}` : ''}` : message ?? t('unclassified')),
-    analysis.pointsAwarded ? h('p', { id: 'points-earned' }, `+${analysis.pointsAwarded} ${t('earned')}`) : null,
+    h(
+      'p',
+      { id: 'verdict', 'data-status': analysis.status },
+      category
+        ? `${category.name}${result?.itemName ? ` — ${result.itemName}` : ''}`
+        : (message ?? t('unclassified')),
+    ),
+    analysis.pointsAwarded
+      ? h('p', { id: 'points-earned' }, `+${analysis.pointsAwarded} ${t('earned')}`)
+      : null,
     category?.guide && h('h3', {}, label('howTo')),
-    category?.guide && h('ol', { id: 'steps' }, ...category.guide.steps.map((step) => h('li', {}, step))),
+    category?.guide &&
+      h('ol', { id: 'steps' }, ...category.guide.steps.map((step) => h('li', {}, step))),
     category?.guide?.notAccepted.length ? h('h3', {}, label('notAccepted')) : null,
     category?.guide?.notAccepted.length
-      ? h('ul', { id: 'not-accepted' }, ...category.guide.notAccepted.map((item) => h('li', {}, item.name, item.goesTo ? ` ${t('goesTo')} ${item.goesTo.name}` : '')))
+      ? h(
+          'ul',
+          { id: 'not-accepted' },
+          ...category.guide.notAccepted.map((item) =>
+            h('li', {}, item.name, item.goesTo ? ` ${t('goesTo')} ${item.goesTo.name}` : ''),
+          ),
+        )
       : null,
     category && h('h3', {}, label('nearby')),
     category &&
@@ -298,7 +367,15 @@ function renderResult(
                 { 'data-open': String(point.isOpenNow) },
                 h('strong', {}, point.name),
                 ` · ${metres(distanceMeters)} · `,
-                h('span', { class: 'open-state' }, point.isOpenNow == null ? t('hoursUnknown') : point.isOpenNow ? t('open') : t('closed')),
+                h(
+                  'span',
+                  { class: 'open-state' },
+                  point.isOpenNow == null
+                    ? t('hoursUnknown')
+                    : point.isOpenNow
+                      ? t('open')
+                      : t('closed'),
+                ),
                 h('br'),
                 h('small', {}, point.address),
               ),
@@ -314,7 +391,9 @@ async function switchLanguage(): Promise<void> {
   setLanguage(next);
   relabel();
   if (!getSession()) return;
-  await client.mutate({ mutation: SetLanguage, variables: { language: next } }).catch(() => undefined);
+  await client
+    .mutate({ mutation: SetLanguage, variables: { language: next } })
+    .catch(() => undefined);
   await loadHistory();
   if (lastAnalysisId && !byId('result').hidden) {
     // A finished analysis answers a new subscriber with its final event: its message
