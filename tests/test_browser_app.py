@@ -1,7 +1,8 @@
 """The example web app (examples/web) in a real Chromium against the real stack.
 
 Sign up, pick a real JPEG on the page, upload it, watch the progress bar reach DONE, read
-the guide, the not-accepted items and the nearest drop-off points, then switch to English.
+the guide, the not-accepted items and the nearest drop-off points, switch to English, come
+back with an expiring token (refreshed), log out and in again.
 Drives Debian's Chromium through Playwright (its own browser download is impossible
 here); a failure leaves screenshots in .data/test/screenshots/.
 """
@@ -113,8 +114,9 @@ def test_the_whole_flow_in_chromium(
         try:
             page.goto(f"{web_app}/?api={quote(running.gateway_url, safe='')}")
             # Sign up.
-            page.fill("#email", new_email())
-            page.fill("#password", "correct horse battery staple 42")
+            email, password = new_email(), "correct horse battery staple 42"
+            page.fill("#email", email)
+            page.fill("#password", password)
             page.fill("#nickname", "브라우저")
             page.click("#sign-up")
             expect(page.locator("#me")).to_contain_text("브라우저")
@@ -155,6 +157,28 @@ def test_the_whole_flow_in_chromium(
             expect(page.locator("#steps li").first).not_to_have_text(hangul)
             expect(page.locator("#me")).to_contain_text("Hello")
             expect(page.locator("#stage-message")).to_have_text("Done! You earned 10 points.")
+
+            # An access token about to expire: the reloaded app refreshes the session
+            # (refreshSession rotates the refresh token) and goes on signed in.
+            before = page.evaluate("JSON.parse(localStorage.getItem('bunri.session'))")
+            page.evaluate(
+                "localStorage.setItem('bunri.session', JSON.stringify("
+                "{...JSON.parse(localStorage.getItem('bunri.session')), expiresAt: 0}))"
+            )
+            page.reload()
+            expect(page.locator("#points")).to_have_text("10")
+            after = page.evaluate("JSON.parse(localStorage.getItem('bunri.session'))")
+            assert after["refreshToken"] != before["refreshToken"]
+            assert after["expiresAt"] > before["expiresAt"]
+
+            # Log out, log in again.
+            page.click("#log-out")
+            expect(page.locator("#auth")).to_be_visible()
+            page.fill("#email", email)
+            page.fill("#password", password)
+            page.click("#log-in")
+            expect(page.locator("#me")).to_contain_text("브라우저")
+            expect(page.locator("#history li[data-status=SUCCEEDED]")).to_have_count(1)
             assert problems == [], problems
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / "last-success.png"), full_page=True)
