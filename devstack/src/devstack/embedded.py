@@ -38,11 +38,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def free_port_block(size: int, start: int = 20000, end: int = 60000) -> int:
+def free_port_block(size: int, start: int = 20000, end: int = 32768) -> int:
     """The first port of `size` consecutive free ports (the subgraphs take a block).
 
-    The search starts at a random block (wrapping around): test runs started at the same
-    moment on one machine would otherwise all pick the lowest free block and collide.
+    Below Linux's ephemeral range (32768+), where outgoing connections would take ports
+    between our check and the processes' bind. The search starts at a random block
+    (wrapping around): test runs started at the same moment on one machine would
+    otherwise all pick the lowest free block and collide.
     """
     bases = list(range(start, end - size + 1, size))
     offset = random.randrange(len(bases))
