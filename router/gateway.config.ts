@@ -22,7 +22,18 @@
  *   BUNRI_GATEWAY_SECRET       sent to every subgraph as X-Bunri-Gateway-Secret (HTTP and the
  *                              WebSocket upgrade) and as connectionParams.gatewaySecret.
  *   BUNRI_CORS_ORIGINS         comma-separated allowed browser origins ("*" = any); default:
- *                              common localhost dev-server origins.
+ *                              common localhost dev-server origins. WebSocket upgrades from
+ *                              another Origin are closed (4403).
+ *   BUNRI_GRAPHIQL             "false" in production images: no GraphiQL.
+ *   BUNRI_INTROSPECTION        "false" (default: same as BUNRI_GRAPHIQL): no introspection and
+ *                              no "did you mean" field suggestions.
+ *   BUNRI_MAX_COST             operation cost budget (default 20000; see cost.ts); with
+ *                              GraphiQL on, every answer carries extensions.cost
+ *   BUNRI_MAX_DEPTH / BUNRI_MAX_TOKENS / BUNRI_MAX_ALIASES   document limits (12 / 3000 / 20)
+ *   BUNRI_MAX_REQUEST_BYTES    request body ceiling (default 2000000, as router.yaml)
+ *   BUNRI_UPSTREAM_TIMEOUT_MS  a subgraph fetch is abandoned (and cancelled) after this
+ *                              (default 15000; subscriptions are exempt)
+ *   BUNRI_MAX_SUBSCRIPTIONS_PER_CONNECTION / _PER_ADDRESS   open subscriptions (10 / 100)
  *
  * Endpoints: /graphql (HTTP, SSE with `Accept: text/event-stream`, graphql-ws WebSocket
  * [graphql-transport-ws subprotocol]); GraphiQL on GET /graphql; /healthcheck; /readiness.
@@ -66,8 +77,20 @@ import { watchFile } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
+
+import { useOperationCost } from './cost.ts';
+import {
+  armorRefusal,
+  envInt,
+  useRequestBodyLimit,
+  useSubscriptionGuards,
+  useUpstreamErrorScrubbing,
+  useValidationErrorCodes,
+} from './limits.ts';
 
 const ROUTER_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -285,6 +308,11 @@ const useSupergraphStatPolling = (file: string, intervalMs = 1000): GatewayPlugi
   },
 });
 
+const GRAPHIQL = process.env.BUNRI_GRAPHIQL !== 'false';
+const INTROSPECTION = (process.env.BUNRI_INTROSPECTION ?? String(GRAPHIQL)) !== 'false';
+const MAX_COST = envInt('BUNRI_MAX_COST', 20_000);
+const UPSTREAM_TIMEOUT_MS = envInt('BUNRI_UPSTREAM_TIMEOUT_MS', 15_000);
+
 export const gatewayConfig = defineConfig({
   supergraph: supergraphPath,
 
@@ -335,7 +363,7 @@ export const gatewayConfig = defineConfig({
   // and `defaultCollections` (not defaultTabs/headers): it opens with a collection of the
   // README's example operations ("Using the API"; tests/test_graphiql.py keeps the two
   // identical), those that need a token with an Authorization header template.
-  graphiql: process.env.BUNRI_GRAPHIQL !== 'false' && {
+  graphiql: GRAPHIQL && {
     defaultCollections: [
       {
         id: 'bunri-readme',
@@ -416,7 +444,31 @@ export const gatewayConfig = defineConfig({
     ],
   } as Record<string, unknown>,
 
+  disableIntrospection: INTROSPECTION ? undefined : { disableIf: () => true },
+  blockFieldSuggestions: !INTROSPECTION,
+
+  // Document limits, checked before planning (GraphQL Armor; depth and aliases below).
+  maxTokens: envInt('BUNRI_MAX_TOKENS', 3000),
+
+  // A client that goes away cancels its subgraph requests; a slow subgraph is abandoned.
+  executionCancellation: true,
+  upstreamCancellation: true,
+  upstreamTimeout: ({ executionRequest }) =>
+    executionRequest?.operationType === 'subscription' ? undefined : UPSTREAM_TIMEOUT_MS,
+
   plugins: () => [
+    useRequestBodyLimit(envInt('BUNRI_MAX_REQUEST_BYTES', 2_000_000)),
+    maxDepthPlugin({ n: envInt('BUNRI_MAX_DEPTH', 12), ...armorRefusal() }),
+    maxAliasesPlugin({ n: envInt('BUNRI_MAX_ALIASES', 20), ...armorRefusal() }),
+    useValidationErrorCodes(),
+    // Development answers say what each operation cost, so clients can see their budget.
+    useOperationCost({ maxCost: MAX_COST, reportEstimate: GRAPHIQL }),
+    useSubscriptionGuards({
+      allowedOrigins: corsOrigins(),
+      perConnection: envInt('BUNRI_MAX_SUBSCRIPTIONS_PER_CONNECTION', 10),
+      perAddress: envInt('BUNRI_MAX_SUBSCRIPTIONS_PER_ADDRESS', 100),
+    }),
+    useUpstreamErrorScrubbing(),
     useBunriContext(),
     useSubgraphSocketCloseErrors(),
     useSupergraphStatPolling(supergraphPath),

@@ -73,3 +73,13 @@ def test_role_cannot_create_schemas_or_use_public(stack: Stack, name: str) -> No
             conn.execute("CREATE SCHEMA sneaky")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("CREATE TABLE public.sneaky (x int)")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_statement_of_a_role_outlives_a_request(stack: Stack, name: str) -> None:
+    with _connect(stack, name) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("10s",)
+        assert conn.execute("SHOW idle_in_transaction_session_timeout").fetchone() == ("1min",)
+        conn.execute("SET statement_timeout = '100ms'")  # the role's limit, made quick to see
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(2)")

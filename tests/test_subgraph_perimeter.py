@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -65,7 +66,13 @@ def test_logs_are_json_lines_carrying_the_request_id(running: RunningStack) -> N
     )
     assert response.status_code == 200
     log = running.processes["recycling"].log_path
-    lines = [json.loads(line) for line in log.read_text().splitlines() if "trace-me-4242" in line]
+    deadline = time.monotonic() + 5  # the access line is written once the response is sent
+    while True:
+        text = log.read_text()
+        lines = [json.loads(line) for line in text.splitlines() if "trace-me-4242" in line]
+        if lines or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert lines, "no log line carries the request id"
     entry = lines[-1]
     assert entry["request_id"] == "trace-me-4242" and entry["service"] == "recycling"

@@ -203,8 +203,10 @@ def dev() -> None:
             typer.echo(line)
         manager = Manager()
         for spec in stack.processes(supergraph=schemas.SUPERGRAPH_SDL):
+            # One crashed process is restarted (and reported), not a silent whole-stack exit.
+            argv = [sys.executable, "-m", "devstack.restarting", "--", *spec.argv]
             manager.add_process(
-                spec.name, _shell(spec.argv), env=process_env(spec), cwd=str(spec.cwd or Path.cwd())
+                spec.name, _shell(argv), env=process_env(spec), cwd=str(spec.cwd or Path.cwd())
             )
         _print_urls(stack)
         manager.loop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 
 import psycopg
@@ -21,6 +22,12 @@ from bunri_shared.db import EXTENSIONS_SCHEMA, search_path
 from devstack.subgraphs import Subgraph
 
 log = logging.getLogger(__name__)
+
+# Per-role server settings (BUNRI_DB_STATEMENT_TIMEOUT overrides the first).
+ROLE_TIMEOUTS = {
+    "statement_timeout": os.environ.get("BUNRI_DB_STATEMENT_TIMEOUT", "10s"),
+    "idle_in_transaction_session_timeout": "60s",
+}
 
 
 def _url(admin_url: str, **parts: str) -> str:
@@ -101,6 +108,14 @@ def bootstrap(
                     role, db, sql.SQL(search_path(subgraph.db_schema))
                 )
             )
+            # No statement of a service outlives its request's deadline, and no forgotten
+            # transaction holds locks (migrations turn the first off for themselves).
+            for setting, value in ROLE_TIMEOUTS.items():
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} IN DATABASE {} SET {} TO {}").format(
+                        role, db, sql.Identifier(setting), sql.Literal(value)
+                    )
+                )
             for extension in subgraph.extensions:
                 conn.execute(
                     sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE").format(

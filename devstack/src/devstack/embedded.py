@@ -38,15 +38,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def free_port_block(size: int, start: int = 20000, end: int = 32768) -> int:
-    """The first port of `size` consecutive free ports (the subgraphs take a block).
-
-    Below Linux's ephemeral range (32768+), where outgoing connections would take ports
-    between our check and the processes' bind. The search starts at a random block
-    (wrapping around): test runs started at the same moment on one machine would
-    otherwise all pick the lowest free block and collide.
-    """
-    bases = list(range(start, end - size + 1, size))
+def free_port_block(size: int, start: int = 20000, end: int = 32000) -> int:
+    """The first port of `size` consecutive free ports (the subgraphs take a block), from a
+    random place in the range: test runs started side by side must not pick the same one.
+    The range stays below Linux's ephemeral ports (32768+), which outgoing connections and
+    `free_port()` take."""
+    bases = list(range(start, end - size, size))
     offset = random.randrange(len(bases))
     for base in bases[offset:] + bases[:offset]:
         if all(port_is_free(port) for port in range(base, base + size)):

@@ -19,6 +19,8 @@ from devstack.subgraphs import Subgraph
 
 # Local roles authenticate by trust on the embedded server; deployments set real ones.
 DEFAULT_ROLE_PASSWORD = "bunri-dev"
+# The gateway's V8 heap ceiling (the container image sets its own below its memory limit).
+GATEWAY_HEAP_MB = int(os.environ.get("BUNRI_GATEWAY_HEAP_MB", "1024"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,18 +153,31 @@ class Stack:
         specs.append(self.gateway_process(supergraph))
         return specs
 
-    def gateway_process(self, supergraph: Path) -> ProcessSpec:
+    def gateway_process(
+        self,
+        supergraph: Path,
+        *,
+        name: str = "gateway",
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> ProcessSpec:
+        """The gateway; tests start more of them (another port, other settings)."""
+        port = port or self.gateway_port
         env = {
             "BUNRI_SUPERGRAPH": str(supergraph),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             **self._cors_env(),
+            # A ceiling below the machine's memory: one runaway operation must not take the
+            # whole host (it crashes this process, which the supervisor restarts).
+            "NODE_OPTIONS": f"--max-old-space-size={GATEWAY_HEAP_MB}",
             **{
                 f"BUNRI_SUBGRAPH_URL_{subgraph.name.upper()}": subgraph.local_url()
                 for subgraph in self.subgraphs
             },
+            **(extra_env or {}),
         }
         return ProcessSpec(
-            name="gateway",
+            name=name,
             argv=[
                 str(ROUTER_DIR / "node_modules" / ".bin" / "hive-gateway"),
                 "supergraph",
@@ -170,11 +185,11 @@ class Stack:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.gateway_port),
+                str(port),
             ],
             env=env,
             cwd=ROUTER_DIR,
-            health_url=f"http://127.0.0.1:{self.gateway_port}/readiness",
+            health_url=f"http://127.0.0.1:{port}/readiness",
         )
 
 

@@ -198,10 +198,14 @@ def graphql(
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST a GraphQL operation; return the whole response body (data and errors)."""
-    headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
-    response = httpx.post(
-        url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=30
-    )
+    headers = {
+        "Content-Type": "application/json",
+        **(headers or {}),
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+    }
+    # json.dumps escapes non-ASCII, so even a lone surrogate (hostile input) can be sent.
+    body = json.dumps({"query": query, "variables": variables or {}})
+    response = httpx.post(url, content=body, headers=headers, timeout=30)
     assert response.headers.get("content-type", "").startswith(
         ("application/json", "application/graphql-response+json")
     ), response.text

@@ -22,6 +22,10 @@ class ErrorCode(StrEnum):
     INTERNAL = "INTERNAL"
     # Not in the contract's list but stable: a query the server refused to run.
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    # Over the operation cost budget (`extensions.cost`: estimated, max); see cost.py.
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+    # Ran past the per-operation deadline and was stopped.
+    OPERATION_TIMEOUT = "OPERATION_TIMEOUT"
 
 
 class BunriError(Exception):

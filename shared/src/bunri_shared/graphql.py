@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -9,6 +10,7 @@ import strawberry
 from graphql.error import GraphQLError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -17,9 +19,10 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from bunri_shared.errors import BunriError, ErrorCode
+from bunri_shared.operation_guards import CostLimiter, InputGuard
 
 # @theguild/federation-composition 0.27 rejects Strawberry's default (2.11); every
 # subgraph must declare the same version.
@@ -35,6 +38,13 @@ class GraphQLLimits(BaseSettings):
     max_tokens: int = 3000
     max_aliases: int = 20
     cache_size: int = 1000
+    # The estimated cost one fetch may have (bunri_shared.cost; the gateway's budget for a
+    # whole operation is the same by default).
+    max_cost: int = 20_000
+    # No argument of this API needs more; specific arguments have tighter limits.
+    max_string_length: int = 10_000
+    # An operation still running after this is stopped (the gateway gives up at 15 s).
+    deadline_seconds: float = 10.0
 
 
 class ContractErrors(MaskErrors):
@@ -81,7 +91,30 @@ def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLErr
 
 class BunriSchema(strawberry.federation.Schema):
     """Logs only what is a bug: errors meant for clients (BunriError, invalid queries) are
-    answers, not incidents, and logging them at ERROR would bury the real ones."""
+    answers, not incidents, and logging them at ERROR would bury the real ones.
+
+    Every query and mutation runs under a deadline: past it, its resolvers are cancelled
+    (their sessions roll back, their connections return to the pool) and the client gets
+    OPERATION_TIMEOUT. Subscriptions are long-lived by design and have none.
+    """
+
+    def __init__(self, *args: Any, deadline_seconds: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline_seconds = deadline_seconds
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        deadline = asyncio.timeout(self.deadline_seconds)
+        try:
+            async with deadline:
+                return await super().execute(*args, **kwargs)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+        error = GraphQLError(
+            f"The operation ran longer than {self.deadline_seconds:g} s and was stopped.",
+            extensions={"code": ErrorCode.OPERATION_TIMEOUT.value},
+        )
+        return ExecutionResult(data=None, errors=[error])
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -95,13 +128,22 @@ class BunriSchema(strawberry.federation.Schema):
 
 
 def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
-    # Factories, not instances: Strawberry makes one per operation.
+    """Factories, not instances: Strawberry makes one extension per operation, and an
+    extension keeps that operation's state. What can be shared is built once here: the
+    depth and alias rules are classes made by their limiters, and the validation cache is
+    keyed by them, so new classes per operation would make every lookup a miss."""
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        # Both caches live at module level in Strawberry, shared across operations.
         lambda: ParserCache(maxsize=limits.cache_size),
         lambda: ValidationCache(maxsize=limits.cache_size),
+        lambda: InputGuard(max_string_length=limits.max_string_length),
+        lambda: CostLimiter(max_cost=limits.max_cost),
         ContractErrors,
     ]
 
@@ -115,12 +157,14 @@ def federation_schema(
     limits: GraphQLLimits | None = None,
     **kwargs: Any,
 ) -> BunriSchema:
+    limits = limits or GraphQLLimits()
     return BunriSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
-        extensions=standard_extensions(limits or GraphQLLimits()),
+        extensions=standard_extensions(limits),
+        deadline_seconds=limits.deadline_seconds,
         federation_version=FEDERATION_VERSION,
         **kwargs,
     )

@@ -55,7 +55,8 @@ def run_migrations(metadata: MetaData, *, schema: str) -> None:
     engine = create_engine(
         with_driver(url, "psycopg"),
         poolclass=pool.NullPool,
-        connect_args={"options": f"-csearch_path={EXTENSIONS_SCHEMA}"},
+        # Migrations may rebuild indexes on big tables: no statement_timeout (roles have one).
+        connect_args={"options": f"-csearch_path={EXTENSIONS_SCHEMA} -cstatement_timeout=0"},
     )
     with engine.connect() as connection:
         context.configure(connection=connection, **options)

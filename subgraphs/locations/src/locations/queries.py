@@ -4,6 +4,8 @@ from typing import Annotated
 
 import strawberry
 
+from bunri_shared import cost
+from bunri_shared.paging import page_size, paged
 from locations import service, validation
 from locations.types import (
     DropOffPoint,
@@ -17,7 +19,10 @@ from locations.types import (
 
 @strawberry.type(description="The entry points for reading data.")
 class Query:
-    @strawberry.field(description="Drop-off points within the radius, nearest first.")
+    @strawberry.field(
+        description="Drop-off points within the radius, nearest first.",
+        directives=[cost.weight(cost.NEARBY_SEARCH), *paged()],
+    )
     async def drop_off_points_near(
         self,
         info: Info,
@@ -33,7 +38,7 @@ class Query:
         ] = 20,
     ) -> list[NearbyDropOffPoint]:
         circle = validation.circle(latitude, longitude, radius_meters)
-        limit = validation.first(first, default=20)
+        limit = page_size(first, default=20)
         async with info.context.sessions() as session:
             found = await service.nearby(
                 session=session, circle=circle, limit=limit, category_code=category_code

@@ -8,6 +8,8 @@ from typing import Annotated, Self
 
 import strawberry
 
+from bunri_shared import cost
+from bunri_shared.paging import page_size, paged
 from locations import validation
 from locations.context import Context
 from locations.keco import OpeningHours
@@ -55,7 +57,10 @@ class WasteCategory:
     def resolve_reference(cls, code: strawberry.ID) -> Self:
         return cls(code=code)
 
-    @strawberry.field(description="Drop-off points accepting this category, nearest first.")
+    @strawberry.field(
+        description="Drop-off points accepting this category, nearest first.",
+        directives=[cost.weight(cost.NEARBY_SEARCH), *paged()],
+    )
     async def drop_off_points_near(
         self,
         info: Info,
@@ -69,7 +74,7 @@ class WasteCategory:
         key = CategoryNearbyKey(
             category_code=self.code,
             circle=validation.circle(latitude, longitude, radius_meters),
-            limit=validation.first(first, default=5),
+            limit=page_size(first, default=5),
         )
         found = await info.context.loaders.category_nearby.load(key)
         return [NearbyDropOffPoint.from_nearby(n) for n in found]
@@ -113,7 +118,10 @@ class DropOffPoint:
     def phone(self) -> str | None:
         return self.row.phone
 
-    @strawberry.field(description="The waste categories this place takes.")
+    @strawberry.field(
+        description="The waste categories this place takes.",
+        directives=[cost.assumed_size(cost.CATEGORY_LIST_BOUND)],
+    )
     def accepted_categories(self) -> list[WasteCategory]:
         return [WasteCategory(code=strawberry.ID(code)) for code in self.row.accepted_categories]
 

@@ -8,7 +8,6 @@ from bunri_shared.errors import bad_input
 from locations.service import Circle
 
 MAX_RADIUS_METERS = 100_000
-MAX_FIRST = 50
 
 
 def circle(latitude: float, longitude: float, radius_meters: int | None) -> Circle:
@@ -22,13 +21,6 @@ def circle(latitude: float, longitude: float, radius_meters: int | None) -> Circ
             f"radiusMeters must be between 1 and {MAX_RADIUS_METERS}", field="radiusMeters"
         )
     return Circle(latitude, longitude, radius)
-
-
-def first(value: int | None, default: int) -> int:
-    value = default if value is None else value
-    if not 1 <= value <= MAX_FIRST:
-        raise bad_input(f"first must be between 1 and {MAX_FIRST}", field="first")
-    return value
 
 
 def point_id(value: str) -> uuid.UUID:

@@ -4,18 +4,22 @@ from typing import Annotated
 
 import strawberry
 
+from bunri_shared import cost
 from bunri_shared.errors import bad_input
+from bunri_shared.paging import page_size, paged
 from bunri_shared.taxonomy.terms import normalise
 from recycling import service
 from recycling.types import DisposalItem, Info, WasteCategory
 
 MAX_QUERY_LENGTH = 100
-MAX_FIRST = 50
 
 
 @strawberry.type(description="The entry points for reading data.")
 class Query:
-    @strawberry.field(description="Categories under `parentCode`; the top level when null.")
+    @strawberry.field(
+        description="Categories under `parentCode`; the top level when null.",
+        directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)],
+    )
     async def waste_categories(
         self,
         info: Info,
@@ -41,7 +45,8 @@ class Query:
         return WasteCategory.from_row(row) if row else None
 
     @strawberry.field(
-        description="Items matching Korean or English words, typos allowed; best first."
+        description="Items matching Korean or English words, typos allowed; best first.",
+        directives=[cost.weight(cost.TEXT_SEARCH), *paged()],
     )
     async def search_disposal_items(
         self,
@@ -58,9 +63,7 @@ class Query:
             raise bad_input("query must contain letters or digits", field="query")
         if len(text) > MAX_QUERY_LENGTH:
             raise bad_input(f"query is longer than {MAX_QUERY_LENGTH} characters", field="query")
-        limit = 10 if first is None else first
-        if not 1 <= limit <= MAX_FIRST:
-            raise bad_input(f"first must be between 1 and {MAX_FIRST}", field="first")
+        limit = page_size(first, default=10)
         async with info.context.sessions() as session:
             matches = await service.search_items(session=session, query=text, limit=limit)
         return [DisposalItem(row=match.item) for match in matches]

@@ -6,6 +6,7 @@ from typing import Any, Self
 
 import strawberry
 
+from bunri_shared import cost
 from bunri_shared.i18n import Language, LanguageArgument
 from recycling.context import Context
 from recycling.models import Category, Item
@@ -38,12 +39,16 @@ class NotAcceptedItem:
 class DisposalGuide:
     data: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="What to do, in order.")
+    @strawberry.field(
+        description="What to do, in order.",
+        directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)],
+    )
     def steps(self, language: LanguageArgument = Language.KO) -> list[str]:
         return list(_text(self.data["steps"], language))
 
     @strawberry.field(
-        description="Items that look like this category but are not, and where they go."
+        description="Items that look like this category but are not, and where they go.",
+        directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)],
     )
     def not_accepted(self) -> list[NotAcceptedItem]:
         return [
@@ -81,7 +86,10 @@ class WasteCategory:
         row = await info.context.loaders.category.load(self.row.parent_code)
         return WasteCategory.from_row(row) if row else None
 
-    @strawberry.field(description="The narrower categories; empty for a leaf.")
+    @strawberry.field(
+        description="The narrower categories; empty for a leaf.",
+        directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)],
+    )
     async def children(self, info: Info) -> list[WasteCategory]:
         rows = await info.context.loaders.children.load(self.row.code)
         return [WasteCategory.from_row(row) for row in rows]

@@ -9,15 +9,15 @@ from typing import Annotated, Self
 import strawberry
 
 from bunri_shared.auth.permissions import require_owner
-from bunri_shared.errors import bad_input, not_found
+from bunri_shared.errors import not_found
 from bunri_shared.i18n import Language, LanguageArgument
 from bunri_shared.ids import parse_uuid
+from bunri_shared.paging import page_size, paged
 from waste import service, stages
 from waste.context import Context
 from waste.models import Analysis
 
 Info = strawberry.Info[Context, None]
-MAX_PAGE = 50
 
 
 @strawberry.enum(description="Where an analysis stands; the last three are final.")
@@ -76,7 +76,9 @@ class User:
     def resolve_reference(cls, id: strawberry.ID) -> Self:
         return cls(id=id)
 
-    @strawberry.field(description="Newest first. Owner only.")
+    @strawberry.field(
+        description="Newest first. Owner only.", directives=paged(sized_fields=["edges"])
+    )
     async def analyses(
         self,
         info: Info,
@@ -92,9 +94,7 @@ class User:
         if owner is None:
             raise not_found("No such user.")
         require_owner(info.context, owner)
-        limit = 20 if first is None else first
-        if not 1 <= limit <= MAX_PAGE:
-            raise bad_input(f"first must be between 1 and {MAX_PAGE}", field="first")
+        limit = page_size(first, default=20)
         async with info.context.sessions() as session:
             page = await service.analyses_page(
                 session=session, user_id=owner, first=limit, after=after

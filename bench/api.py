@@ -1,0 +1,197 @@
+"""Throughput of the API on this machine, direct to a subgraph and through the gateway.
+
+Starts its own stack, then drives each operation with wrk (BENCH_CONNECTIONS connections,
+default 20, for BENCH_SECONDS, default 10) and prints req/s, p50 and p99, the CPU each
+process spent per request (from /proc), and the ratios the performance targets are stated
+in: against the same subgraph process's plain `/health` (the floor) and gateway ÷ direct.
+Needs wrk (Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.common import bench_stack
+from devstack.testing import RunningProcess, running_processes
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "20"))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+LIST = "{ wasteCategories { code name } }"
+README = """{ wasteCategories { code name(language: EN)
+  dropOffPointsNear(latitude: 37.5665, longitude: 126.9780, radiusMeters: 50000, first: 2) {
+    distanceMeters point { name address acceptedCategories { code } } } } }"""
+SEARCH = '{ searchDisposalItems(query: "페트병") { name category { code } } }'
+
+
+@dataclass
+class Figures:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    cpu_ms: dict[str, float]
+
+
+def _wrk(url: str, *, body: str | None, headers: dict[str, str], connections: int) -> str:
+    script = "wrk.method = 'POST'\n" if body is not None else ""
+    if body is not None:
+        script += f"wrk.body = {json.dumps(body)}\n"
+    for name, value in headers.items():
+        script += f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        done = subprocess.run(
+            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{SECONDS}s", "--latency",
+             "-s", lua.name, url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    finally:
+        Path(lua.name).unlink()
+    return done.stdout
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _cpu_ticks(pids: dict[str, list[int]]) -> dict[str, int]:
+    ticks: dict[str, int] = {}
+    for name, group in pids.items():
+        total = 0
+        for pid in group:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        ticks[name] = total
+    return ticks
+
+
+def _process_groups(processes: dict[str, RunningProcess]) -> dict[str, list[int]]:
+    """Each stack process with its children (workers fork), and Postgres's processes."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(tail.split()[1])
+        names[int(stat.parent.name)] = head.split("(", 1)[1]
+    groups: dict[str, list[int]] = {}
+    for name, process in processes.items():
+        members = [process.popen.pid]
+        members += [pid for pid, parent in parents.items() if parent == process.popen.pid]
+        groups[name] = members
+    groups["postgres"] = [pid for pid, comm in names.items() if comm == "postgres"]
+    return groups
+
+
+def measure(
+    url: str,
+    *,
+    body: str | None,
+    headers: dict[str, str],
+    groups: dict[str, list[int]],
+    connections: int = CONNECTIONS,
+) -> Figures:
+    before = _cpu_ticks(groups)
+    out = _wrk(url, body=body, headers=headers, connections=connections)
+    after = _cpu_ticks(groups)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        print(f"  !! {errors.group(1)} non-2xx responses", file=sys.stderr)
+    cpu = {
+        name: (after[name] - before[name]) * 1000 / TICKS / max(requests, 1)
+        for name in groups
+        if after[name] - before[name] > 0
+    }
+    return Figures(rate, p50, p99, requests, cpu)
+
+
+def _graphql(query: str) -> str:
+    return json.dumps({"query": query})
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    with (
+        bench_stack() as stack,
+        running_processes(stack, Path(".data/bench/logs")) as processes,
+    ):
+        groups = _process_groups(processes)
+        secret = {"X-Bunri-Gateway-Secret": stack.gateway_secret}
+        json_headers = {"Content-Type": "application/json"}
+        recycling = next(s for s in stack.subgraphs if s.name == "recycling")
+        direct = recycling.local_url()
+        gateway = stack.gateway_url
+        rows: dict[str, Figures] = {}
+        plan = {
+            "/health (recycling, the floor)": (
+                direct.removesuffix("/graphql") + "/health", None, {}, CONNECTIONS
+            ),
+            "wasteCategories { code name } direct": (
+                direct, _graphql(LIST), {**json_headers, **secret}, CONNECTIONS
+            ),
+            "wasteCategories { code name } gateway": (
+                gateway, _graphql(LIST), json_headers, CONNECTIONS
+            ),
+            "README federated query, gateway": (
+                gateway, _graphql(README), json_headers, CONNECTIONS
+            ),
+            "searchDisposalItems direct": (
+                direct, _graphql(SEARCH), {**json_headers, **secret}, CONNECTIONS
+            ),
+            "searchDisposalItems gateway": (gateway, _graphql(SEARCH), json_headers, CONNECTIONS),
+            "{ __typename } direct, 1 connection": (
+                direct, _graphql("{ __typename }"), {**json_headers, **secret}, 1
+            ),
+        }  # fmt: skip
+        # Warm every path once (parser and validation caches, connection pools).
+        for url, body, headers, _ in plan.values():
+            httpx.post(url, content=body, headers=headers) if body else httpx.get(url)
+        print(f"wrk, {CONNECTIONS} connections, {SECONDS} s per operation, one run\n")
+        print(f"{'operation':<42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  CPU ms/request")
+        for label, (url, body, headers, connections) in plan.items():
+            figures = measure(
+                url, body=body, headers=headers, groups=groups, connections=connections
+            )
+            rows[label] = figures
+            cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(figures.cpu_ms.items()))
+            print(
+                f"{label:<42} {figures.rate:>8.0f} {figures.p50_ms:>8.1f} "
+                f"{figures.p99_ms:>8.1f}  {cpu}"
+            )
+        floor = rows["/health (recycling, the floor)"].rate
+        list_direct = rows["wasteCategories { code name } direct"].rate
+        list_gateway = rows["wasteCategories { code name } gateway"].rate
+        readme = rows["README federated query, gateway"]
+        print("\nratios (targets from issue 10):")
+        print(f"  list query direct / /health        {list_direct / floor:7.1%}  (>= 25 %)")
+        print(f"  README query gateway / /health     {readme.rate / floor:7.1%}  (>= 6 %)")
+        print(f"  README query p99, {CONNECTIONS} connections  {readme.p99_ms:7.1f} ms  (<= 100)")
+        print(f"  list gateway overhead (direct/gw)  {list_direct / list_gateway:7.2f}x  (<= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
