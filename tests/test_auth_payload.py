@@ -122,4 +122,5 @@ def test_a_field_the_caller_may_not_see_never_nulls_the_tokens(running: RunningS
         "{ me { email analyses { edges { cursor } } } }",
         token=payload["accessToken"],
     )
-    assert me == {"data": {"me": {"email": email, "analyses": {"edges": []}}}}
+    assert "errors" not in me, me
+    assert me["data"] == {"me": {"email": email, "analyses": {"edges": []}}}
