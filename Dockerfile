@@ -48,10 +48,13 @@ COPY --from=build /app/.venv /app/.venv
 COPY --from=build /app/supergraph.yaml /app/supergraph.yaml
 COPY --from=build /app/subgraphs /app/subgraphs
 # /data/uploads exists (owned by bunri) so a named volume mounted there inherits it.
+# Keep-alive longer than the gateway's idle connections live: else a subgraph closes one
+# just as the gateway reuses it, and the fetch fails with "socket hang up".
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    BUNRI_DATA_DIR=/data
+    BUNRI_DATA_DIR=/data \
+    UVICORN_TIMEOUT_KEEP_ALIVE=75
 USER bunri
 EXPOSE 8000
 # Each compose service sets its command (uvicorn <name>.main:app, dramatiq <name>.tasks, …).

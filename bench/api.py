@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_stack
+from bench.common import bench_log_dir, bench_stack
 from devstack.testing import RunningProcess, running_processes
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -63,9 +63,19 @@ def _wrk(url: str, *, body: str | None, headers: dict[str, str], connections: in
     return done.stdout
 
 
+def _field(pattern: str, text: str) -> str:
+    found = re.search(pattern, text, re.M)
+    if found is None:
+        raise ValueError(pattern)
+    return found.group(1)
+
+
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise ValueError(text)
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def _cpu_ticks(pids: dict[str, list[int]]) -> dict[str, int]:
@@ -113,10 +123,14 @@ def measure(
     before = _cpu_ticks(groups)
     out = _wrk(url, body=body, headers=headers, connections=connections)
     after = _cpu_ticks(groups)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    try:
+        rate = float(_field(r"Requests/sec:\s+([\d.]+)", out))
+        requests = int(_field(r"(\d+) requests in", out))
+        # The "Latency Distribution" lines, not a "+/- Stdev" column that ends in 50%.
+        p50 = _ms(_field(r"^\s+50(?:\.0+)?%\s+(\S+)\s*$", out))
+        p99 = _ms(_field(r"^\s+99(?:\.0+)?%\s+(\S+)\s*$", out))
+    except ValueError:
+        sys.exit(f"could not read wrk's output:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         print(f"  !! {errors.group(1)} non-2xx responses", file=sys.stderr)
@@ -137,7 +151,7 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
     with (
         bench_stack() as stack,
-        running_processes(stack, Path(".data/bench/logs")) as processes,
+        running_processes(stack, bench_log_dir()) as processes,
     ):
         groups = _process_groups(processes)
         secret = {"X-Bunri-Gateway-Secret": stack.gateway_secret}

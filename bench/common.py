@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from devstack.embedded import free_port, free_port_block, local_servers
 from devstack.paths import data_dir
@@ -31,6 +32,13 @@ def bench_stack() -> Iterator[Stack]:
         )
         stack.prepare(fresh=True)
         yield stack
+
+
+def bench_log_dir() -> Path:
+    """Where the stack's process logs go during a benchmark."""
+    path = data_dir() / "bench" / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def summary(samples_ms: list[float]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_stack, summary
+from bench.common import bench_log_dir, bench_stack, summary
 from devstack.paths import SUPERGRAPH_SDL
 from devstack.testing import running_processes
 
@@ -108,7 +108,7 @@ def _report(label: str, samples: list[tuple]) -> None:
 
 
 def main() -> None:
-    with bench_stack() as stack, running_processes(stack, Path(".data/bench/logs")) as procs:
+    with bench_stack() as stack, running_processes(stack, bench_log_dir()) as procs:
         url = stack.gateway_url
         httpx.post(url, json={"query": README_QUERY}, timeout=30)  # warm caches
         print(f"{CLIENTS} normal clients, {SECONDS:g} s per round, supergraph {SUPERGRAPH_SDL}")

@@ -91,6 +91,7 @@ import {
   useUpstreamErrorScrubbing,
   useValidationErrorCodes,
 } from './limits.ts';
+import { openTelemetryConfig, prometheusConfig, useCostRefusalMetric } from './telemetry.ts';
 
 const ROUTER_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -456,7 +457,11 @@ export const gatewayConfig = defineConfig({
   upstreamTimeout: ({ executionRequest }) =>
     executionRequest?.operationType === 'subscription' ? undefined : UPSTREAM_TIMEOUT_MS,
 
+  openTelemetry: openTelemetryConfig, // traces: see telemetry.ts
+  prometheus: prometheusConfig, // /metrics: see telemetry.ts
+
   plugins: () => [
+    useCostRefusalMetric(), // see telemetry.ts
     useRequestBodyLimit(envInt('BUNRI_MAX_REQUEST_BYTES', 2_000_000)),
     maxDepthPlugin({ n: envInt('BUNRI_MAX_DEPTH', 12), ...armorRefusal() }),
     maxAliasesPlugin({ n: envInt('BUNRI_MAX_ALIASES', 20), ...armorRefusal() }),

@@ -17,7 +17,7 @@ from devstack.subgraphs import load_subgraphs
 
 SCHEMAS = REPO_ROOT / "tests" / "schemas"
 SCHEMA = SCHEMAS / "compose-spec.json"
-COMPOSE_FILES = ["docker-compose.yml", "docker-compose.tls.yml"]
+COMPOSE_FILES = ["docker-compose.yml", "docker-compose.tls.yml", "docker-compose.observability.yml"]
 # One-shot jobs run to completion; services wait for them with service_completed_successfully.
 ONE_SHOT = {"migrate"}
 SUBGRAPHS = load_subgraphs()

@@ -241,7 +241,13 @@ def _print_urls(stack: Stack) -> None:
     lines = [
         f"  gateway (GraphiQL): {stack.gateway_url}",
         f"  gateway health:     http://127.0.0.1:{stack.gateway_port}/healthcheck",
+        f"  gateway metrics:    http://127.0.0.1:{stack.gateway_port}/metrics",
         *(f"  {s.name:<19} {s.local_url()}" for s in stack.subgraphs),
+        *(
+            f"  {s.name + '-worker metrics:':<19} {stack.worker_metrics_url(s)}metrics"
+            for s in stack.subgraphs
+            if s.has_worker
+        ),
         f"  postgres:           {'embedded' if servers.embedded_postgres else 'external'}"
         f" (database {stack.database})",
         f"  redis:              {'embedded' if servers.embedded_redis else 'external'}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ class Stack:
     data_dir: Path = field(default_factory=paths.data_dir)
     # Settings every subgraph process gets on top of the defaults (tests shorten windows).
     env_overrides: dict[str, str] = field(default_factory=dict)
+    # Each worker's /metrics (Dramatiq's exposition server): this port + the subgraph's index.
+    worker_metrics_port: int = 9191
     # Browser origins allowed by the gateway AND the upload endpoint (BUNRI_CORS_ORIGINS);
     # empty: whatever the environment says, else the local dev-server origins.
     cors_origins: str = ""
@@ -105,6 +108,23 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}/graphql"
 
+    def worker_metrics_url(self, subgraph: Subgraph) -> str:
+        return f"http://127.0.0.1:{self.worker_metrics_port + self.subgraphs.index(subgraph)}/"
+
+    def worker_env(self, subgraph: Subgraph) -> dict[str, str]:
+        """Worker metrics in prometheus_client's multiprocess mode: a directory of its own,
+        emptied at every start (old files would add to the new counts)."""
+        directory = self.data_dir / "worker-metrics" / subgraph.name
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        return {
+            **self.subgraph_env(subgraph),
+            "PROMETHEUS_MULTIPROC_DIR": str(directory),
+            "dramatiq_prom_db": str(directory),
+            "dramatiq_prom_host": "127.0.0.1",
+            "dramatiq_prom_port": str(self.worker_metrics_port + self.subgraphs.index(subgraph)),
+        }
+
     def processes(self, *, supergraph: Path, python: str = sys.executable) -> list[ProcessSpec]:
         specs: list[ProcessSpec] = []
         for subgraph in self.subgraphs:
@@ -124,6 +144,9 @@ class Stack:
                         "--no-access-log",
                         "--log-level",
                         "warning",
+                        # Longer than the gateway keeps idle connections (see Dockerfile).
+                        "--timeout-keep-alive",
+                        "75",
                     ],
                     env=env,
                     health_url=f"http://127.0.0.1:{subgraph.port}/ready",
@@ -147,7 +170,7 @@ class Stack:
                             "--worker-shutdown-timeout",
                             "4000",
                         ],
-                        env=env,
+                        env=self.worker_env(subgraph),
                     )
                 )
         specs.append(self.gateway_process(supergraph))
@@ -164,6 +187,8 @@ class Stack:
         """The gateway; tests start more of them (another port, other settings)."""
         port = port or self.gateway_port
         env = {
+            # Tracing settings (OTEL_*) apply to the gateway as to every Python process.
+            **{k: v for k, v in self.env_overrides.items() if k.startswith("OTEL_")},
             "BUNRI_SUPERGRAPH": str(supergraph),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
             **self._cors_env(),

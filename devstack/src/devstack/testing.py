@@ -22,6 +22,7 @@ from websockets.sync.client import connect
 
 from bunri_shared.middleware import GatewaySecretMiddleware
 from devstack.embedded import Servers, free_port, free_port_block, local_servers
+from devstack.otlp import OtlpReceiver
 from devstack.paths import SUPERGRAPH_SDL, data_dir
 from devstack.stack import ProcessSpec, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
@@ -109,6 +110,10 @@ class RunningStack:
     def metrics_url(self, name: str) -> str:
         return self.subgraph_url(name).removesuffix("/graphql") + "/metrics"
 
+    def worker_metrics_url(self, name: str) -> str:
+        """The worker's /metrics (Dramatiq's exposition server answers on any path)."""
+        return self.stack.worker_metrics_url(self.subgraph(name)) + "metrics"
+
     @property
     def gateway_url(self) -> str:
         return self.stack.gateway_url
@@ -152,7 +157,24 @@ def web_origin(port_base: int) -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(servers: Servers, port_base: int, web_origin: str) -> Stack:
+def otlp_receiver() -> Iterator[OtlpReceiver]:
+    """Where every process of the test stack exports its spans (OTLP/HTTP)."""
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+def trace_settings(receiver: OtlpReceiver) -> dict[str, str]:
+    """Tracing on, every span kept, exported within a fraction of a second."""
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Servers, port_base: int, web_origin: str, otlp_receiver: OtlpReceiver) -> Stack:
     base = port_base
     subgraphs = load_subgraphs(base_port=base)
     prepared = Stack(
@@ -161,7 +183,9 @@ def stack(servers: Servers, port_base: int, web_origin: str) -> Stack:
         subgraphs=subgraphs,
         gateway_port=base + 7,
         data_dir=data_dir() / "test",
-        env_overrides=TEST_SETTINGS,
+        env_overrides={**TEST_SETTINGS, **trace_settings(otlp_receiver)},
+        # base+8 is the web app's (web_origin): the workers' metrics ports start after it.
+        worker_metrics_port=free_port_block(len(subgraphs), start=base + 9),
         cors_origins=",".join((*DEV_ORIGINS, web_origin)),
     )
     prepared.prepare(fresh=True)

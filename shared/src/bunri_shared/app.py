@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import strawberry
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import HTTPConnection
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from bunri_shared.auth.websocket import AuthenticatedGraphQLRouter
 from bunri_shared.context import RequestContext
 from bunri_shared.logging import configure_logging
+from bunri_shared.messaging import ROUTES
 from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
 from bunri_shared.resources import Resources
 from bunri_shared.settings import ServiceSettings
+from bunri_shared.telemetry import metrics as graphql_metrics
+from bunri_shared.telemetry.queues import QueueCollector
+from bunri_shared.telemetry.tracing import configure_tracing, instrument_app
 
 Hook = Callable[[Resources], Awaitable[None]]
 
@@ -35,6 +40,13 @@ def create_app(
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
+    graphql_metrics.SERVICE["name"] = settings.service_name
+    configure_tracing(settings.service_name)
+    # A subgraph reports the depth of the Dramatiq queue named after it (the one its
+    # workers consume): it is up even when every worker is stopped.
+    owned_queues = {route.queue for route in ROUTES if route.queue == settings.service_name}
+    if owned_queues:
+        _register_once(QueueCollector(settings.redis_url, owned_queues))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,7 +93,9 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        # Off the event loop: the queue collector asks Redis with the sync client.
+        body = await asyncio.to_thread(generate_latest)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     if settings.gateway_secret is not None:
         app.add_middleware(
@@ -90,4 +104,16 @@ def create_app(
             public_prefixes=public_prefixes,
         )
     app.add_middleware(RequestIdMiddleware)
+    instrument_app(app)
     return app
+
+
+_registered: set[str] = set()
+
+
+def _register_once(collector: QueueCollector) -> None:
+    """Tests build several apps in one process; the registry takes each name once."""
+    key = ",".join(collector.queues)
+    if key not in _registered:
+        REGISTRY.register(collector)
+        _registered.add(key)

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bunri_shared.metrics import DB_STATEMENTS
+from bunri_shared.telemetry.pool import metered_pool, watch_pool
+from bunri_shared.telemetry.tracing import instrument_engine
 
 # Shared extension functions (pg_trgm, cube, earthdistance) live in this schema.
 EXTENSIONS_SCHEMA = "extensions"
@@ -48,11 +50,14 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
+        poolclass=metered_pool(schema),
         connect_args={
             "server_settings": {"search_path": search_path(schema), "application_name": schema}
         },
     )
     count_statements(engine.sync_engine, service=schema)
+    watch_pool(engine.sync_engine, service=schema, pool_size=pool_size, max_overflow=max_overflow)
+    instrument_engine(engine.sync_engine)
     return engine
 
 

@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from bunri_shared.errors import BunriError, ErrorCode
 from bunri_shared.operation_guards import CostLimiter, InputGuard
+from bunri_shared.telemetry.extensions import telemetry_extensions
 
 # @theguild/federation-composition 0.27 rejects Strawberry's default (2.11); every
 # subgraph must declare the same version.
@@ -137,6 +138,7 @@ def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtens
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
     return [
+        *telemetry_extensions(),  # first: entered first, left last (times it all)
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         # Both caches live at module level in Strawberry, shared across operations.

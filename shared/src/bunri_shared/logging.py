@@ -1,10 +1,11 @@
-"""JSON logs, one object a line, carrying the service name and the request id."""
+"""JSON logs, one object a line, carrying the service name, request id and trace ids."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 from bunri_shared.request_id import current_request_id
@@ -18,6 +19,13 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         record.request_id = current_request_id.get()
+        # The span being handled (request or job): logs and traces join on these ids.
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        else:
+            record.trace_id = record.span_id = None
         return True
 
 
@@ -27,7 +35,8 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
     if json:
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s",
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s"
+                " %(trace_id)s %(span_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
         )

@@ -14,6 +14,8 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO
 
+from bunri_shared.telemetry.messages import TraceContext
+from bunri_shared.telemetry.worker import worker_metrics
 from bunri_shared.worker_health import HeartbeatFile
 
 
@@ -29,6 +31,7 @@ CREATE_PROFILE = Route("users", "create_profile")
 AWARD_POINTS = Route("users", "award_points")
 # waste: run the analysis pipeline for one analysis id.
 ANALYZE_WASTE = Route("waste", "analyze_waste")
+ROUTES = (CREATE_PROFILE, AWARD_POINTS, ANALYZE_WASTE)
 
 
 def setup_broker(redis_url: str) -> RedisBroker:
@@ -36,7 +39,17 @@ def setup_broker(redis_url: str) -> RedisBroker:
     broker = RedisBroker(url=redis_url)
     broker.add_middleware(AsyncIO())
     broker.add_middleware(HeartbeatFile())
+    broker.add_middleware(TraceContext())
+    for middleware in worker_metrics():
+        broker.add_middleware(middleware)
     dramatiq.set_broker(broker)
+    return broker
+
+
+def sending_broker(redis_url: str) -> RedisBroker:
+    """A broker that only sends (API processes): messages carry trace context and request id."""
+    broker = RedisBroker(url=redis_url)
+    broker.add_middleware(TraceContext())
     return broker
 
 

@@ -1,10 +1,11 @@
-"""Prometheus metrics every subgraph exposes at `/metrics`."""
+"""Prometheus metrics shared by every subgraph and worker (exposed at `/metrics`).
+
+In worker processes `PROMETHEUS_MULTIPROC_DIR` is set before this is imported, so the
+values land in files that Dramatiq's exposition server reads (see telemetry/worker.py).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter
 
 DB_STATEMENTS = Counter("bunri_db_statements", "SQL statements sent to Postgres", ["service"])
-GRAPHQL_REQUESTS = Histogram(
-    "bunri_graphql_request_seconds", "GraphQL HTTP request latency", ["service"]
-)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bunri_shared.auth.verifier import TokenVerifier
 from bunri_shared.db import create_engine, session_factory
+from bunri_shared.messaging import sending_broker
 from bunri_shared.settings import ServiceSettings
 
 
@@ -43,7 +44,7 @@ class Resources:
                 audience=settings.jwt_audience,
                 refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
             ),
-            broker=RedisBroker(url=settings.redis_url),
+            broker=sending_broker(settings.redis_url),
         )
 
     async def close(self) -> None:

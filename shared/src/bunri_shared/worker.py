@@ -5,13 +5,16 @@ from __future__ import annotations
 from bunri_shared.logging import configure_logging
 from bunri_shared.resources import Resources
 from bunri_shared.settings import ServiceSettings
+from bunri_shared.telemetry import metrics as graphql_metrics
+from bunri_shared.telemetry.tracing import configure_tracing
 
 
 def configure_worker(settings: ServiceSettings) -> None:
-    """JSON logs in worker processes too (Dramatiq's own lines included)."""
-    configure_logging(
-        service=f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json
-    )
+    """JSON logs in worker processes too (Dramatiq's own lines included), and traces."""
+    service = f"{settings.service_name}-worker"
+    configure_logging(service=service, level=settings.log_level, json=settings.log_json)
+    graphql_metrics.SERVICE["name"] = service
+    configure_tracing(service)
 
 
 class WorkerResources:

@@ -15,9 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from dramatiq import Middleware
+from prometheus_client import Gauge
+
+from bunri_shared.telemetry import metrics as telemetry_metrics
 
 DEFAULT_PATH = Path(os.environ.get("BUNRI_WORKER_HEARTBEAT", "/tmp/bunri-worker-heartbeat"))
 INTERVAL_SECONDS = 10.0
+# The same beat as a metric, for the "worker heartbeat stale" alert.
+HEARTBEAT = Gauge(
+    "bunri_worker_heartbeat_timestamp_seconds",
+    "When a worker process last beat (Unix time)",
+    ["service"],
+    multiprocess_mode="max",
+)
 
 
 class HeartbeatFile(Middleware):
@@ -32,8 +42,10 @@ class HeartbeatFile(Middleware):
         self._stop.set()
 
     def _beat(self) -> None:
+        beat = HEARTBEAT.labels(telemetry_metrics.SERVICE["name"])
         while not self._stop.is_set():
             self.path.touch()
+            beat.set(time.time())
             self._stop.wait(INTERVAL_SECONDS)
 
 

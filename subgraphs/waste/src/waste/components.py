@@ -5,6 +5,7 @@ from __future__ import annotations
 from waste.classifiers import Classifier, classifier_from_settings
 from waste.config import Settings
 from waste.storage import Storage, storage_from_settings
+from waste.telemetry import TracedClassifier
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -20,10 +21,11 @@ def build_storage(settings: Settings) -> Storage:
 
 
 def build_classifier(settings: Settings) -> Classifier:
-    return classifier_from_settings(
+    classifier = classifier_from_settings(
         backend=settings.classifier,
         vision_base_url=settings.vision_base_url,
         vision_api_key=settings.vision_api_key,
         vision_model=settings.vision_model,
         vision_timeout_seconds=settings.vision_timeout_seconds,
     )
+    return TracedClassifier(classifier)  # each call a client span

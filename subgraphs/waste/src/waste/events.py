@@ -10,11 +10,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+
+from waste.telemetry import observe_delivery
 
 log = logging.getLogger(__name__)
 TERMINAL = frozenset({"SUCCEEDED", "UNCLASSIFIED", "FAILED"})
@@ -29,6 +32,8 @@ class ProgressEvent:
     message: str | None = None
     # On the final event: the points this analysis earned (0 for none).
     points_awarded: int | None = None
+    # Set by `publish`: receivers measure the delivery delay (bunri_progress_event_delay).
+    published_at: float | None = None
 
     @property
     def terminal(self) -> bool:
@@ -47,7 +52,9 @@ def channel(analysis_id: str) -> str:
 
 
 async def publish(redis: Redis, event: ProgressEvent) -> None:
-    await redis.publish(channel(event.analysis_id), event.encode())
+    await redis.publish(
+        channel(event.analysis_id), replace(event, published_at=time.time()).encode()
+    )
 
 
 class ProgressHub:
@@ -95,6 +102,7 @@ class ProgressHub:
             name = message["channel"]
             name = name.decode() if isinstance(name, bytes) else name
             event = ProgressEvent.decode(message["data"])
+            observe_delivery(event.published_at)
             for queue in list(self._queues.get(name, ())):
                 if queue.full():  # a stuck consumer loses its oldest event, not everyone's
                     queue.get_nowait()

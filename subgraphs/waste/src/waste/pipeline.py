@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bunri_shared.messaging import AWARD_POINTS, send
 from bunri_shared.resources import Resources
 from bunri_shared.taxonomy.terms import normalise
+from bunri_shared.telemetry.tracing import traced
 from waste.classifiers import (
     Classification,
     Classifier,
@@ -33,9 +34,10 @@ from waste.classifiers import (
     Unclassified,
 )
 from waste.config import Settings
-from waste.events import ProgressEvent, publish
+from waste.events import TERMINAL, ProgressEvent, publish
 from waste.models import Analysis, Upload
 from waste.storage import Storage, StoredObjectMissing
+from waste.telemetry import ANALYSES
 
 log = logging.getLogger(__name__)
 PROGRESS = {"start": 0, "load": 10, "hash": 20, "preprocess": 30, "classify": 50, "finalise": 80}
@@ -70,6 +72,8 @@ class Pipeline:
     ) -> None:
         self.resources, self.settings = resources, settings
         self.storage, self.classifier = storage, classifier
+        for status in TERMINAL:  # every final status counted from 0 (rate() sees the first)
+            ANALYSES.labels(status)
 
     async def run(self, analysis_id: uuid.UUID) -> None:
         job = await self._claim(analysis_id)
@@ -130,6 +134,7 @@ class Pipeline:
 
     # -- stages ----------------------------------------------------------------------
 
+    @traced("analysis.load")
     async def _load(self, job: Analysis) -> bytes:
         async with self.resources.sessions() as session:
             upload = await session.get(Upload, job.upload_id) if job.upload_id else None
@@ -145,6 +150,7 @@ class Pipeline:
         parts = f"{job.image_sha256}|{self.classifier.name}|{normalise(job.hint or '')}"
         return hashlib.sha256(parts.encode()).hexdigest()
 
+    @traced("analysis.hash")
     async def _cached(self, job: Analysis, cache_key: str) -> Outcome | None:
         analysis_id = job.id
         async with self.resources.sessions() as session, session.begin():
@@ -185,6 +191,7 @@ class Pipeline:
         # Dramatiq's retries, plus room for restarts after workers died.
         return self.settings.job_max_retries + 3
 
+    @traced("analysis.start")
     async def _claim(self, analysis_id: uuid.UUID) -> Analysis | None:
         stale = datetime.now(UTC) - timedelta(seconds=self.settings.stale_after_seconds)
         claimable = (Analysis.status == "QUEUED") | (
@@ -209,6 +216,7 @@ class Pipeline:
                     .returning(Analysis.id)
                 )
         if exhausted is not None:
+            ANALYSES.labels("FAILED").inc()
             await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE, 0)
         if job is not None:
             await self._publish(job.id, "RUNNING", "start", 0, None)
@@ -299,9 +307,12 @@ class Pipeline:
         if row is None:
             log.info("analysis %s: state %s not written (superseded)", analysis_id, stage)
             return False
+        if status in TERMINAL:
+            ANALYSES.labels(status).inc()
         await self._publish(analysis_id, status, stage, row, message, values.get("points_awarded"))
         return True
 
+    @traced("analysis.finalise")
     async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
         # Decided now and stored with the final state, so the final event can say it.
@@ -381,6 +392,7 @@ async def _mark_points_sent(session: AsyncSession, analysis_id: uuid.UUID) -> No
     )
 
 
+@traced("analysis.preprocess")
 def _prepare(image: bytes) -> bytes:
     """Decode, drop alpha, shrink the long side to 1024 px, encode as JPEG for the model."""
     try:
