@@ -7,10 +7,11 @@ VENV := .venv
 BUNRI := $(VENV)/bin/bunri
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: help setup dev test lint format schema schema-check compose migrate import-sites bench clean
+.PHONY: help setup dev web test lint format schema schema-check compose migrate import-sites bench clean
 
 help:
 	@echo "make dev      install what is missing, then run the whole stack (Ctrl-C stops it)"
+	@echo "make web      serve the example web app (examples/web) on :5173 against make dev"
 	@echo "make test     install what is missing, then run every test"
 	@echo "make lint     ruff check + format check"
 	@echo "make schema   export every subgraph SDL and compose router/supergraph.graphql"
@@ -19,7 +20,7 @@ help:
 	@echo "make migrate  create roles/schemas, migrate and load reference data"
 	@echo "make import-sites FILE=path.csv [PRUNE=1]   import KECO-format drop-off sites"
 
-setup: $(VENV)/.installed router/node_modules/.installed
+setup: $(VENV)/.installed router/node_modules/.installed examples/web/node_modules/.installed
 
 $(UV):
 	$(PYTHON) -m venv .tools/venv
@@ -33,8 +34,17 @@ router/node_modules/.installed: router/package-lock.json router/package.json
 	cd router && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The example web app (Vite 8 needs Node >= 20.19 and npm >= 11 for its lockfile).
+examples/web/node_modules/.installed: examples/web/package-lock.json examples/web/package.json
+	cd examples/web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 dev: setup
 	$(BUNRI) dev
+
+# Serves examples/web on http://127.0.0.1:5173 (Vite dev server) against `make dev`.
+web: setup
+	cd examples/web && npm run dev
 
 test: setup
 	$(VENV)/bin/pytest
@@ -66,7 +76,7 @@ import-sites: setup
 	$(BUNRI) import-sites "$(FILE)" $(if $(PRUNE),--prune)
 
 clean:
-	rm -rf .venv .tools router/node_modules
+	rm -rf .venv .tools router/node_modules examples/web/node_modules
 
 BENCH ?= nearby
 bench: setup

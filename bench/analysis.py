@@ -145,20 +145,26 @@ def event_latency(gateway: str, token: str, redis_url: str, worker_pid: int) -> 
         )["data"]["analyzeWaste"]["id"]
         subscriber = Subscriber(gateway, token, analysis_id)
         subscriber.first.wait(10)
-        sent: dict[str, float] = {}
+        # Published events are told apart by progress (i % 101): the public stage of
+        # every one of them is the same (STARTED).
+        sent: list[float] = []
         for i in range(EVENTS):
-            stage = f"bench-{i}"
-            sent[stage] = time.perf_counter()
-            client.publish(
-                channel(analysis_id), ProgressEvent(analysis_id, "RUNNING", stage, 50).encode()
-            )
+            sent.append(time.perf_counter())
+            event = ProgressEvent(analysis_id, "RUNNING", f"bench-{i}", i % 101)
+            client.publish(channel(analysis_id), event.encode())
             time.sleep(0.005)
         time.sleep(1)
     finally:
         os.killpg(worker_pid, signal.SIGCONT)
-    samples = [
-        (at - sent[p["stage"]]) * 1000 for at, p in subscriber.received if p["stage"] in sent
-    ]
+    samples, cursor = [], 0
+    for at, p in subscriber.received:
+        if p["status"] != "RUNNING":
+            continue  # the stored state sent first
+        while cursor < EVENTS and cursor % 101 != p["progress"]:
+            cursor += 1  # an event this subscriber never got
+        if cursor < EVENTS:
+            samples.append((at - sent[cursor]) * 1000)
+            cursor += 1
     print(
         f"progress events (Redis publish → gateway subscriber): {summary(samples)}; "
         f"{len(samples)}/{EVENTS} received"

@@ -221,9 +221,10 @@ function errorForClose(err: unknown, subgraphName: string): GraphQLError | undef
   const close = closeEventOf(err);
   if (!close) return undefined;
   const known = CLOSE_CODES[close.code];
-  const detail = `subgraph "${subgraphName}" closed the subscription socket (${close.code}${close.reason ? ` ${close.reason}` : ''})`;
+  // The message is for the app's user: which service closed which socket stays internal
+  // (the close code is in extensions for the app's logic).
   return new GraphQLError(
-    known ? `${known.message} (${detail})` : `Subscription ended: ${detail}`,
+    known ? known.message : 'The subscription ended unexpectedly: subscribe again.',
     {
       extensions: {
         code: known?.code ?? 'SUBSCRIPTION_CLOSED',
@@ -369,8 +370,91 @@ export const gatewayConfig = defineConfig({
   },
 
   // Off in production images (BUNRI_GRAPHIQL=false): introspection-backed exploration
-  // belongs to development.
-  graphiql: GRAPHIQL,
+  // belongs to development. The CLI renders Hive Laboratory, which takes GraphiQL's title
+  // and `defaultCollections` (not defaultTabs/headers): it opens with a collection of the
+  // README's example operations ("Using the API"; tests/test_graphiql.py keeps the two
+  // identical), those that need a token with an Authorization header template.
+  graphiql: GRAPHIQL && {
+    defaultCollections: [
+      {
+        id: 'bunri-readme',
+        name: 'Bunri: README examples',
+        description: 'Sign up, upload, analyse, follow, history (README "Using the API").',
+        createdAt: '2026-11-30T00:00:00.000Z',
+        operations: [
+          {
+            name: 'Drop-off points (public)',
+            query: `# Public: no token needed.
+{ wasteCategories { code name(language: EN)
+    dropOffPointsNear(latitude: 37.5665, longitude: 126.9780, radiusMeters: 50000, first: 2) {
+      distanceMeters point { name address isOpenNow acceptedCategories { code } } } } }`,
+          },
+          {
+            name: '1. Sign up',
+            query: `mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    accessToken refreshToken expiresIn
+    user { id nickname email points settings { language } } } }`,
+            variables: {
+              input: {
+                email: 'you@example.com',
+                password: 'a long passphrase 42',
+                nickname: '분리수거왕',
+              },
+            },
+          },
+          {
+            name: '2. Reserve an upload',
+            query: `mutation CreateUpload($input: CreateImageUploadInput!) {
+  createImageUpload(input: $input) { uploadId uploadUrl expiresAt } }`,
+            variables: { input: { contentType: 'image/jpeg', byteSize: 123456 } },
+            token: true,
+          },
+          {
+            name: '3. Analyse',
+            query: `mutation Analyze($input: AnalyzeWasteInput!) {
+  analyzeWaste(input: $input) { id status stage progress } }`,
+            variables: {
+              input: { uploadId: '<uploadId>', hint: '생수병', idempotencyKey: 'photo-1' },
+            },
+            token: true,
+          },
+          {
+            name: '4. Follow it live',
+            query: `subscription Progress($analysisId: ID!) {
+  analysisProgress(analysisId: $analysisId) {
+    stage progress message(language: EN) pointsAwarded
+    analysis { status result { itemName category { code name(language: EN)
+      guide { steps(language: EN) notAccepted { name(language: EN) goesTo { code } } } } } } } }`,
+            variables: { analysisId: '<id from analyzeWaste>' },
+            token: true,
+          },
+          {
+            name: '5. History and points',
+            query: `query MyHistory {
+  me { nickname email points
+    analyses(first: 10) { edges { node { id status createdAt pointsAwarded
+      result { itemName category { code name } } } } } } }`,
+            token: true,
+          },
+        ].map(({ name, query, variables, token }, index) => ({
+          id: `bunri-readme-${index}`,
+          name,
+          description: token ? 'Needs the Authorization header (accessToken from step 1).' : '',
+          createdAt: '2026-11-30T00:00:00.000Z',
+          query,
+          variables: JSON.stringify(variables ?? {}, null, 2),
+          headers: JSON.stringify(
+            token ? { Authorization: 'Bearer <accessToken from signUp or logIn>' } : {},
+            null,
+            2,
+          ),
+          extensions: '{}',
+        })),
+      },
+    ],
+  } as Record<string, unknown>,
+
   disableIntrospection: INTROSPECTION ? undefined : { disableIf: () => true },
   blockFieldSuggestions: !INTROSPECTION,
 

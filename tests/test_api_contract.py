@@ -1,8 +1,14 @@
-"""The composed API keeps every name of ../shared/api-contract.graphql (the frontend's)."""
+"""The composed API keeps every name of the frontend's contract.
+
+tests/data/api-contract.graphql is the contract the frontend team wrote against (copied
+into the repository so these tests run in any clone); router/api.graphql is what the
+gateway serves.
+"""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+
 from graphql import (
     EnumTypeDefinitionNode,
     GraphQLEnumType,
@@ -10,18 +16,26 @@ from graphql import (
     GraphQLObjectType,
     InputObjectTypeDefinitionNode,
     ObjectTypeDefinitionNode,
+    build_schema,
     parse,
     print_ast,
 )
 
-from devstack.paths import SHARED_MATERIAL, SUPERGRAPH_SDL
-from devstack.schema_diff import api_schema
+from devstack.paths import API_SDL
 
-CONTRACT = SHARED_MATERIAL / "api-contract.graphql"
+CONTRACT = Path(__file__).parent / "data" / "api-contract.graphql"
+# Types changed on purpose (issue 13, docs/decisions.md): what the contract's type became.
+DELIBERATE = {
+    # Nullable: nothing the caller may not see can cost them the tokens.
+    "AuthPayload.user": "User",
+    # An enum with a documented order, not a free string.
+    "WasteAnalysis.stage": "AnalysisStage!",
+    "AnalysisProgressEvent.stage": "AnalysisStage!",
+}
 
 
-def _gaps(supergraph: str | None = None) -> list[str]:
-    schema = api_schema(supergraph or SUPERGRAPH_SDL.read_text())
+def _gaps(api: str | None = None) -> list[str]:
+    schema = build_schema(api or API_SDL.read_text(encoding="utf-8"))
     gaps: list[str] = []
     for node in parse(CONTRACT.read_text()).definitions:
         name = getattr(getattr(node, "name", None), "value", None)
@@ -36,7 +50,9 @@ def _gaps(supergraph: str | None = None) -> list[str]:
                 if mine is None:
                     gaps.append(f"{where} is missing")
                     continue
-                if str(mine.type) != print_ast(field.type):
+                if str(mine.type) != print_ast(field.type) and DELIBERATE.get(where) != str(
+                    mine.type
+                ):
                     gaps.append(f"{where} is {mine.type}, contract says {print_ast(field.type)}")
                 for argument in getattr(field, "arguments", None) or ():
                     arg = mine.args.get(argument.name.value)
@@ -56,15 +72,21 @@ def _gaps(supergraph: str | None = None) -> list[str]:
     return gaps
 
 
-@pytest.mark.skipif(not CONTRACT.is_file(), reason="../shared/api-contract.graphql is absent")
 def test_every_contract_name_and_type_is_served() -> None:
     assert _gaps() == []
 
 
-@pytest.mark.skipif(not CONTRACT.is_file(), reason="../shared/api-contract.graphql is absent")
+def test_every_deliberate_change_is_still_needed() -> None:
+    """A listed change the API no longer makes is a stale entry: drop it."""
+    schema = build_schema(API_SDL.read_text(encoding="utf-8"))
+    for where, became in DELIBERATE.items():
+        type_name, field = where.split(".")
+        assert str(schema.type_map[type_name].fields[field].type) == became, where  # type: ignore[attr-defined]
+
+
 def test_a_renamed_field_or_changed_type_is_caught() -> None:
-    supergraph = SUPERGRAPH_SDL.read_text()
-    renamed = supergraph.replace("distanceMeters: Float!", "distanceInMeters: Float!")
+    api = API_SDL.read_text(encoding="utf-8")
+    renamed = api.replace("distanceMeters: Float!", "distanceInMeters: Float!")
     assert "NearbyDropOffPoint.distanceMeters is missing" in _gaps(renamed)
-    retyped = supergraph.replace("progress: Int!", "progress: Float!", 1)
+    retyped = api.replace("progress: Int!", "progress: Float!", 1)
     assert any(gap.endswith("contract says Int!") for gap in _gaps(retyped))

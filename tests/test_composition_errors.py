@@ -117,7 +117,18 @@ def test_compatible_subgraphs_compose(tmp_path: Path) -> None:
     out.write_text(text + "# edited\n", encoding="utf-8")
     stale = compose(config, out, "--check")
     assert stale.returncode == 1
-    assert "is stale: run make compose" in stale.stderr
+    assert "out.graphql is stale: run make schema" in stale.stderr
+
+    # The client-facing API beside it: the same types, no federation machinery.
+    out.write_text(text, encoding="utf-8")
+    api = tmp_path / "api.graphql"
+    api_text = api.read_text(encoding="utf-8")
+    assert "type Analysis {" in api_text and "owner: User" in api_text
+    assert "join__" not in api_text and "link__" not in api_text and "@key" not in api_text
+    api.write_text(api_text.replace("owner: User", "owner: User!"), encoding="utf-8")
+    stale_api = compose(config, out, "--check")
+    assert stale_api.returncode == 1
+    assert "api.graphql is stale: run make schema" in stale_api.stderr
 
     # --override-url changes only the routing URL, for a local-only copy.
     local = tmp_path / "local.graphql"

@@ -125,7 +125,7 @@ def schema_diff_command(
     repo: RepoOption = REPO_ROOT,
     allow_breaking: AllowBreakingOption = False,
 ) -> None:
-    """Compare the supergraph's public API with the one committed at --base."""
+    """Compare the client-facing API (router/api.graphql) with the one at --base."""
     code = _schema_diff(base=base, repo=repo, allow_breaking=allow_breaking)
     if code:
         raise typer.Exit(code)
@@ -154,10 +154,10 @@ def schema_check(
 
 
 def _schema_diff(*, base: str, repo: Path, allow_breaking: bool) -> int:
-    path = schema_diff.DEFAULT_SUPERGRAPH_PATH
-    old = schema_diff.base_supergraph(repo, base, path)
+    path = schema_diff.DEFAULT_API_PATH
+    old = schema_diff.base_api(repo, base, path)
     if old is None:
-        typer.echo(f"no supergraph at {base}: nothing to compare")
+        typer.echo(f"no API schema at {base}: nothing to compare")
         return 0
     current = repo / path
     if not current.is_file():
@@ -166,7 +166,7 @@ def _schema_diff(*, base: str, repo: Path, allow_breaking: bool) -> int:
     try:
         changes = schema_diff.compare(old, current.read_text(encoding="utf-8"))
     except GraphQLError as error:
-        typer.echo(f"cannot compare supergraphs: {error}", err=True)
+        typer.echo(f"cannot compare API schemas: {error}", err=True)
         return 1
     for change in changes:
         typer.echo(f"{change.level:<9} {change.kind}: {change.description}")

@@ -18,6 +18,8 @@ REPO_ROOT = _find_root()
 ROUTER_DIR = REPO_ROOT / "router"
 SUPERGRAPH_CONFIG = REPO_ROOT / "supergraph.yaml"
 SUPERGRAPH_SDL = ROUTER_DIR / "supergraph.graphql"
+# The client-facing API (composed public schema), written beside the supergraph.
+API_SDL = ROUTER_DIR / "api.graphql"
 # ../shared beside the checkout: original reference data and JSON schemas, when present.
 SHARED_MATERIAL = REPO_ROOT.parent / "shared"
 

@@ -46,7 +46,8 @@ def compose(
     out: Path = SUPERGRAPH_SDL,
     override_urls: dict[str, str] | None = None,
 ) -> Outcome:
-    """Run router/compose.mjs (@theguild/federation-composition).
+    """Run router/compose.mjs (@theguild/federation-composition): the supergraph at `out`
+    and the client-facing API (public SDL) as api.graphql beside it.
 
     On failure its output names the subgraph(s) and the reason.
     """

@@ -68,6 +68,12 @@ class Stack:
     env_overrides: dict[str, str] = field(default_factory=dict)
     # Each worker's /metrics (Dramatiq's exposition server): this port + the subgraph's index.
     worker_metrics_port: int = 9191
+    # Browser origins allowed by the gateway AND the upload endpoint (BUNRI_CORS_ORIGINS);
+    # empty: whatever the environment says, else the local dev-server origins.
+    cors_origins: str = ""
+
+    def _cors_env(self) -> dict[str, str]:
+        return {"BUNRI_CORS_ORIGINS": self.cors_origins} if self.cors_origins else {}
 
     def password_for(self, subgraph: Subgraph) -> str:
         return self.role_passwords.get(subgraph.name, self.role_password)
@@ -111,6 +117,7 @@ class Stack:
             "BUNRI_LOG_LEVEL": "INFO",
             # Dev: may generate its own signing key (production refuses to start without).
             "BUNRI_ENV": "dev",
+            **self._cors_env(),
             **self.env_overrides,
         }
 
@@ -203,6 +210,7 @@ class Stack:
             **{k: v for k, v in self.env_overrides.items() if k.startswith("OTEL_")},
             "BUNRI_SUPERGRAPH": str(supergraph),
             "BUNRI_GATEWAY_SECRET": self.gateway_secret,
+            **self._cors_env(),
             # A ceiling below the machine's memory: one runaway operation must not take the
             # whole host (it crashes this process, which the supervisor restarts).
             "NODE_OPTIONS": f"--max-old-space-size={GATEWAY_HEAP_MB}",

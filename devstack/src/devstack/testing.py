@@ -27,6 +27,16 @@ from devstack.paths import SUPERGRAPH_SDL, data_dir
 from devstack.stack import ProcessSpec, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
 
+# The gateway's default browser origins (router/gateway.config.ts DEV_ORIGINS).
+DEV_ORIGINS = (
+    "http://localhost:3000",
+    "http://localhost:5173",
+    "http://localhost:8081",
+    "http://localhost:19006",
+    "http://127.0.0.1:3000",
+    "http://127.0.0.1:5173",
+)
+
 TEST_DATABASE = os.environ.get("BUNRI_TEST_DB_NAME", "bunri_test")
 # Short windows so limits can be seen to expire; every test comes from 127.0.0.1.
 TEST_SETTINGS = {
@@ -145,6 +155,18 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
+def port_base() -> int:
+    """Ports base…base+6: subgraphs and gateway; base+8: the example web app."""
+    return free_port_block(9)
+
+
+@pytest.fixture(scope="session")
+def web_origin(port_base: int) -> str:
+    """Where browser tests serve the example web app; allowed by the stack's CORS lists."""
+    return f"http://127.0.0.1:{port_base + 8}"
+
+
+@pytest.fixture(scope="session")
 def otlp_receiver() -> Iterator[OtlpReceiver]:
     """Where every process of the test stack exports its spans (OTLP/HTTP)."""
     receiver = OtlpReceiver().start()
@@ -162,8 +184,8 @@ def trace_settings(receiver: OtlpReceiver) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(servers: Servers, otlp_receiver: OtlpReceiver) -> Stack:
-    base = free_port_block(8)
+def stack(servers: Servers, port_base: int, web_origin: str, otlp_receiver: OtlpReceiver) -> Stack:
+    base = port_base
     subgraphs = load_subgraphs(base_port=base)
     prepared = Stack(
         servers=servers,
@@ -172,7 +194,9 @@ def stack(servers: Servers, otlp_receiver: OtlpReceiver) -> Stack:
         gateway_port=base + 7,
         data_dir=data_dir() / "test",
         env_overrides={**TEST_SETTINGS, **trace_settings(otlp_receiver)},
-        worker_metrics_port=free_port_block(len(subgraphs), start=base + 8),
+        # base+8 is the web app's (web_origin): the workers' metrics ports start after it.
+        worker_metrics_port=free_port_block(len(subgraphs), start=base + 9),
+        cors_origins=",".join((*DEV_ORIGINS, web_origin)),
     )
     prepared.prepare(fresh=True)
     return prepared

@@ -21,6 +21,29 @@ def _watch(running: RunningStack, token: str, analysis_id: str, **kwargs: Any) -
     )
 
 
+ORDER = [
+    "QUEUED",
+    "STARTED",
+    "LOADING_IMAGE",
+    "CHECKING_CACHE",
+    "PREPARING_IMAGE",
+    "CLASSIFYING",
+    "FINALISING",
+    "DONE",
+]
+
+
+def _points(running: RunningStack, token: str) -> int:
+    return graphql(running.gateway_url, "{ me { points } }", token=token)["data"]["me"]["points"]
+
+
+def _wait_for_points(running: RunningStack, token: str, points: int) -> None:
+    deadline = time.monotonic() + 15
+    while _points(running, token) != points:
+        assert time.monotonic() < deadline, f"points never reached {points}"
+        time.sleep(0.1)
+
+
 def test_photo_with_hint_is_analysed_live_across_subgraphs(running: RunningStack) -> None:
     account = sign_up(running, nickname="물병러")
     token = account["accessToken"]
@@ -36,27 +59,42 @@ def test_photo_with_hint_is_analysed_live_across_subgraphs(running: RunningStack
     payloads = [e["data"]["analysisProgress"] for e in events]
     assert payloads[0]["status"] == "QUEUED"
     stages = [p["stage"] for p in payloads]
-    assert stages[-1] == "done"
-    for expected in ("start", "load", "hash", "preprocess", "classify", "finalise"):
-        assert expected in stages, stages
+    # Every stage, in the documented order, each with its message in both languages.
+    assert stages == sorted(set(stages), key=ORDER.index) == ORDER, stages
+    assert payloads[1]["message"] == "분석을 시작했어요."
+    assert payloads[1]["messageEn"] == "The analysis has started."
+    assert all(p["message"] and p["messageEn"] for p in payloads)
     progress = [p["progress"] for p in payloads]
     assert progress == sorted(progress) and progress[-1] == 100
     final = payloads[-1]
     assert final["status"] == "SUCCEEDED"
+    # The final event says what was earned; the points total follows.
+    assert [p["pointsAwarded"] for p in payloads] == [None] * (len(payloads) - 1) + [10]
+    assert final["messageEn"] == "Done! You earned 10 points."
+    assert final["message"] == "완료! 10포인트를 받았어요."
     result = final["analysis"]["result"]
     assert result["cached"] is False and result["classifier"] == "offline-hint"
     assert result["category"]["code"] == "CLEAR_PET"
     assert result["category"]["name"] and result["category"]["guide"]["steps"]
     assert final["analysis"]["user"]["nickname"] == "물병러"
-    assert isinstance(final["analysis"]["user"]["points"], int)
+    assert final["analysis"]["pointsAwarded"] == 10
+    _wait_for_points(running, token, 10)
 
     # The same image bytes again: answered from the cache.
     again = analyze(running, token, upload(running, token, image), "생수병")
     again_id = again["data"]["analyzeWaste"]["id"]
-    last = _watch(running, token, again_id)[-1]["data"]["analysisProgress"]
+    cached = [e["data"]["analysisProgress"] for e in _watch(running, token, again_id)]
+    last = cached[-1]
     assert last["status"] == "SUCCEEDED"
     assert last["analysis"]["result"]["cached"] is True
     assert last["analysis"]["result"]["category"]["code"] == "CLEAR_PET"
+    # A cached answer skips preparing and classifying.
+    assert "CLASSIFYING" not in [p["stage"] for p in cached] and last["stage"] == "DONE"
+    # The same photo again earns nothing, and says so; the reconciler (which pays what
+    # was never sent) leaves it that way.
+    assert (last["pointsAwarded"], last["messageEn"]) == (0, "Done!")
+    time.sleep(3)  # > BUNRI_STALE_AFTER_SECONDS + one reconcile interval in tests
+    assert _points(running, token) == 10
 
 
 def test_a_late_subscriber_gets_one_terminal_event(running: RunningStack) -> None:
@@ -83,7 +121,8 @@ def test_no_usable_hint_is_unclassified_never_a_guess(running: RunningStack) -> 
         last = _watch(running, token, analysis_id)[-1]["data"]["analysisProgress"]
         assert last["status"] == "UNCLASSIFIED"
         assert last["analysis"]["result"] is None
-        assert last["message"]
+        assert (last["stage"], last["pointsAwarded"]) == ("DONE", 0)
+        assert last["messageEn"].startswith("We could not tell what this is.")
 
 
 def test_one_query_spans_four_subgraphs(running: RunningStack) -> None:

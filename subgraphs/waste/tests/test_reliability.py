@@ -112,7 +112,7 @@ def test_transient_classifier_failures_are_retried(
         connection_params={"authorization": f"Bearer {token}"}, timeout=40,
     )  # fmt: skip
     stages = [e["data"]["analysisProgress"]["stage"] for e in events]
-    assert stages.count("retrying") == 2, stages
+    assert stages.count("RETRYING") == 2, stages
     assert events[-1]["data"]["analysisProgress"]["status"] == "SUCCEEDED"
     assert _row(running, analysis_id)["attempts"] == 3
     # The model saw the photo and the hint.

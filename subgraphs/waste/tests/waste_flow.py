@@ -20,8 +20,8 @@ ANALYZE = """mutation ($input: AnalyzeWasteInput!) {
   analyzeWaste(input: $input) { id status stage progress } }"""
 PROGRESS = """subscription ($id: ID!) {
   analysisProgress(analysisId: $id) {
-    analysisId status stage progress message
-    analysis { id status result { cached classifier itemName confidence
+    analysisId status stage progress message messageEn: message(language: EN) pointsAwarded
+    analysis { id status pointsAwarded result { cached classifier itemName confidence
       category { code name(language: EN) guide { steps } } }
       user { id nickname points } }
   }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +21,19 @@ async def _signed_in(
     return AuthPayload.from_tokens(tokens, device_token=device_token)
 
 
-@strawberry.type
+RefreshToken = Annotated[
+    str, strawberry.argument(description="The refreshToken of the session's latest AuthPayload.")
+]
+
+
+@strawberry.type(description="The entry points for changing data.")
 class Mutation:
     @strawberry.mutation(description="Create an account; returns a signed-in session.")
-    async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+    async def sign_up(
+        self,
+        info: Info,
+        input: Annotated[SignUpInput, strawberry.argument(description="The new account.")],
+    ) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
             account = await service.sign_up(
@@ -43,8 +53,14 @@ class Mutation:
             )
             return await _signed_in(context, session, account.id, device_token)
 
-    @strawberry.mutation
-    async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+    @strawberry.mutation(
+        description="Sign in with email and password (INVALID_CREDENTIALS, RATE_LIMITED)."
+    )
+    async def log_in(
+        self,
+        info: Info,
+        input: Annotated[LogInInput, strawberry.argument(description="The credentials.")],
+    ) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
             logged_in = await service.log_in(
@@ -59,7 +75,7 @@ class Mutation:
             return await _signed_in(context, session, logged_in.account.id, logged_in.device_token)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens (it is used up).")
-    async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:
+    async def refresh_session(self, info: Info, refresh_token: RefreshToken) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
             tokens = await sessions.rotate(
@@ -71,6 +87,6 @@ class Mutation:
         return AuthPayload.from_tokens(tokens)
 
     @strawberry.mutation(description="End the session this refresh token belongs to.")
-    async def log_out(self, info: Info, refresh_token: str) -> bool:
+    async def log_out(self, info: Info, refresh_token: RefreshToken) -> bool:
         async with info.context.sessions() as session, session.begin():
             return await sessions.revoke(session=session, refresh_token=refresh_token)

@@ -15,17 +15,10 @@ from auth.sessions import Tokens
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
-class User:
-    """Owned by the users subgraph."""
-
-    id: strawberry.ID
-
-
 @strawberry.federation.type(keys=["id"], description="A login identity.")
 class Account:
-    id: strawberry.ID
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="The account's id (= its User's id).")
+    created_at: datetime = strawberry.field(description="When the account was created.")
 
     @classmethod
     def from_row(cls, row: AccountRow) -> Self:
@@ -37,12 +30,20 @@ class Account:
         return cls.from_row(row) if row else None
 
 
-@strawberry.type
+# An entity keyed by its access token: the users subgraph resolves `user` from the token
+# it verifies, so the new session's user is seen by its owner (own email, settings, points)
+# although the request that signed in carried no token. Not resolvable here: only the
+# mutations below make one.
+@strawberry.federation.type(
+    keys=[Key(fields="accessToken", resolvable=False)],
+    description="A signed-in session: the tokens, and the user they belong to.",
+)
 class AuthPayload:
     access_token: str = strawberry.field(description='JWT, sent as "Authorization: Bearer <token>"')
-    refresh_token: str
+    refresh_token: str = strawberry.field(
+        description="Opaque, single use, 30 days: trade it for new tokens with refreshSession."
+    )
     expires_in: int = strawberry.field(description="Seconds until accessToken expires.")
-    user: User
     device_token: str | None = strawberry.field(
         default=None,
         description=(
@@ -58,22 +59,25 @@ class AuthPayload:
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
             expires_in=tokens.expires_in,
-            user=User(id=strawberry.ID(str(tokens.account_id))),
             device_token=device_token,
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new account.")
 class SignUpInput:
-    email: str
-    password: str
-    nickname: str
+    email: str = strawberry.field(description="Login name; EMAIL_TAKEN if already used.")
+    password: str = strawberry.field(
+        description="10 to 128 characters, not easily guessed (else WEAK_PASSWORD)."
+    )
+    nickname: str = strawberry.field(
+        description="Shown to others: letters, digits, spaces, '.', '_' and '-'."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Credentials of an existing account.")
 class LogInInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The account's email (any letter case).")
+    password: str = strawberry.field(description="The account's password.")
     device_token: str | None = strawberry.field(
         default=None, description="The deviceToken an earlier signUp or logIn gave this device."
     )

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from bunri_shared import cost
 from bunri_shared.paging import page_size, paged
 from locations import service, validation
-from locations.types import DropOffPoint, Info, NearbyDropOffPoint
+from locations.types import (
+    DropOffPoint,
+    Info,
+    Latitude,
+    Longitude,
+    NearbyDropOffPoint,
+    RadiusMeters,
+)
 
 
-@strawberry.type
+@strawberry.type(description="The entry points for reading data.")
 class Query:
     @strawberry.field(
         description="Drop-off points within the radius, nearest first.",
@@ -17,11 +26,16 @@ class Query:
     async def drop_off_points_near(
         self,
         info: Info,
-        latitude: float,
-        longitude: float,
-        radius_meters: int | None = 3000,
-        category_code: strawberry.ID | None = None,
-        first: int | None = 20,
+        latitude: Latitude,
+        longitude: Longitude,
+        radius_meters: RadiusMeters = 3000,
+        category_code: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only points taking this category (its code)."),
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many points, 1..50.")
+        ] = 20,
     ) -> list[NearbyDropOffPoint]:
         circle = validation.circle(latitude, longitude, radius_meters)
         limit = page_size(first, default=20)
@@ -31,7 +45,11 @@ class Query:
             )
         return [NearbyDropOffPoint.from_nearby(n) for n in found]
 
-    @strawberry.field
-    async def drop_off_point(self, info: Info, id: strawberry.ID) -> DropOffPoint | None:
+    @strawberry.field(description="One drop-off point by id; null if there is none.")
+    async def drop_off_point(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The point's id.")],
+    ) -> DropOffPoint | None:
         row = await info.context.loaders.point.load(validation.point_id(id))
         return DropOffPoint.from_row(row) if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 
@@ -19,17 +19,35 @@ from locations.service import Nearby
 
 Info = strawberry.Info[Context, None]
 
+# Argument descriptions shared by both nearby searches.
+Latitude = Annotated[float, strawberry.argument(description="WGS84 latitude, -90..90.")]
+Longitude = Annotated[float, strawberry.argument(description="WGS84 longitude, -180..180.")]
+RadiusMeters = Annotated[
+    int | None, strawberry.argument(description="Search radius in metres, 1..100000.")
+]
 
-@strawberry.enum
+
+@strawberry.enum(description="What sort of place a drop-off point is.")
 class DropOffKind(Enum):
-    RECYCLING_CENTER = "RECYCLING_CENTER"
-    COMPENSATION_SHOP = "COMPENSATION_SHOP"
-    COLLECTION_BIN = "COLLECTION_BIN"
-    REFILL_STORE = "REFILL_STORE"
-    OTHER = "OTHER"
+    RECYCLING_CENTER = strawberry.enum_value(
+        "RECYCLING_CENTER", description="A municipal recycling centre (재활용센터)."
+    )
+    COMPENSATION_SHOP = strawberry.enum_value(
+        "COMPENSATION_SHOP",
+        description="A place that gives points or goods back for sorted recyclables.",
+    )
+    COLLECTION_BIN = strawberry.enum_value(
+        "COLLECTION_BIN", description="A public collection bin (e.g. batteries, lamps, clothes)."
+    )
+    REFILL_STORE = strawberry.enum_value(
+        "REFILL_STORE", description="A refill store that takes back clean containers."
+    )
+    OTHER = strawberry.enum_value("OTHER", description="Any other kind of place.")
 
 
-@strawberry.federation.type(keys=["code"])
+@strawberry.federation.type(
+    keys=["code"], description="A category of the Korean disposal taxonomy."
+)
 class WasteCategory:
     """Owned by the recycling subgraph; locations adds where to take it."""
 
@@ -46,10 +64,12 @@ class WasteCategory:
     async def drop_off_points_near(
         self,
         info: Info,
-        latitude: float,
-        longitude: float,
-        radius_meters: int | None = 3000,
-        first: int | None = 5,
+        latitude: Latitude,
+        longitude: Longitude,
+        radius_meters: RadiusMeters = 3000,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many points, 1..50.")
+        ] = 5,
     ) -> list[NearbyDropOffPoint]:
         key = CategoryNearbyKey(
             category_code=self.code,
@@ -62,7 +82,7 @@ class WasteCategory:
 
 @strawberry.federation.type(keys=["id"], description="A place that takes sorted waste.")
 class DropOffPoint:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable id of the drop-off point.")
     row: strawberry.Private[PointRow]
 
     @classmethod
@@ -74,31 +94,34 @@ class DropOffPoint:
         row = await info.context.loaders.point.load(validation.point_id(id))
         return cls.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The place's name, as published (usually Korean).")
     def name(self) -> str:
         return self.row.name
 
-    @strawberry.field
+    @strawberry.field(description="Street address.")
     def address(self) -> str:
         return self.row.address
 
-    @strawberry.field
+    @strawberry.field(description="WGS84 latitude.")
     def latitude(self) -> float:
         return self.row.latitude
 
-    @strawberry.field
+    @strawberry.field(description="WGS84 longitude.")
     def longitude(self) -> float:
         return self.row.longitude
 
-    @strawberry.field
+    @strawberry.field(description="What sort of place it is.")
     def kind(self) -> DropOffKind:
         return DropOffKind(self.row.kind)
 
-    @strawberry.field
+    @strawberry.field(description="Phone number, when published.")
     def phone(self) -> str | None:
         return self.row.phone
 
-    @strawberry.field(directives=[cost.assumed_size(cost.CATEGORY_LIST_BOUND)])
+    @strawberry.field(
+        description="The waste categories this place takes.",
+        directives=[cost.assumed_size(cost.CATEGORY_LIST_BOUND)],
+    )
     def accepted_categories(self) -> list[WasteCategory]:
         return [WasteCategory(code=strawberry.ID(code)) for code in self.row.accepted_categories]
 
@@ -107,10 +130,12 @@ class DropOffPoint:
         return OpeningHours.from_json(self.row.opening_hours).is_open(datetime.now(UTC))
 
 
-@strawberry.type
+@strawberry.type(description="A drop-off point and how far it is from the searched position.")
 class NearbyDropOffPoint:
-    point: DropOffPoint
-    distance_meters: float
+    point: DropOffPoint = strawberry.field(description="The place.")
+    distance_meters: float = strawberry.field(
+        description="Great-circle distance from the searched position, in metres."
+    )
 
     @classmethod
     def from_nearby(cls, nearby: Nearby) -> Self:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from bunri_shared import cost
@@ -12,14 +14,19 @@ from recycling.types import DisposalItem, Info, WasteCategory
 MAX_QUERY_LENGTH = 100
 
 
-@strawberry.type
+@strawberry.type(description="The entry points for reading data.")
 class Query:
     @strawberry.field(
         description="Categories under `parentCode`; the top level when null.",
         directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)],
     )
     async def waste_categories(
-        self, info: Info, parent_code: strawberry.ID | None = None
+        self,
+        info: Info,
+        parent_code: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Code of the parent category; null: top level."),
+        ] = None,
     ) -> list[WasteCategory]:
         if parent_code is None:
             async with info.context.sessions() as session:
@@ -28,8 +35,12 @@ class Query:
             rows = await info.context.loaders.children.load(parent_code)
         return [WasteCategory.from_row(row) for row in rows]
 
-    @strawberry.field
-    async def waste_category(self, info: Info, code: strawberry.ID) -> WasteCategory | None:
+    @strawberry.field(description="One category by its code; null if there is none.")
+    async def waste_category(
+        self,
+        info: Info,
+        code: Annotated[strawberry.ID, strawberry.argument(description="The category's code.")],
+    ) -> WasteCategory | None:
         row = await info.context.loaders.category.load(code)
         return WasteCategory.from_row(row) if row else None
 
@@ -38,7 +49,14 @@ class Query:
         directives=[cost.weight(cost.TEXT_SEARCH), *paged()],
     )
     async def search_disposal_items(
-        self, info: Info, query: str, first: int | None = 10
+        self,
+        info: Info,
+        query: Annotated[
+            str, strawberry.argument(description='What to look for, e.g. "페트병", "pizza box".')
+        ],
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many items, 1..50.")
+        ] = 10,
     ) -> list[DisposalItem]:
         text = query.strip()
         if not normalise(text):

@@ -7,7 +7,7 @@ from typing import Any, Self
 import strawberry
 
 from bunri_shared import cost
-from bunri_shared.i18n import Language
+from bunri_shared.i18n import Language, LanguageArgument
 from recycling.context import Context
 from recycling.models import Category, Item
 
@@ -23,8 +23,8 @@ class NotAcceptedItem:
     names: strawberry.Private[dict[str, str]]
     goes_to_code: strawberry.Private[str | None]
 
-    @strawberry.field
-    def name(self, language: Language | None = Language.KO) -> str:
+    @strawberry.field(description="What the item is called.")
+    def name(self, language: LanguageArgument = Language.KO) -> str:
         return _text(self.names, language)
 
     @strawberry.field(description="The category where it does go, when one fits.")
@@ -39,11 +39,17 @@ class NotAcceptedItem:
 class DisposalGuide:
     data: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)])
-    def steps(self, language: Language | None = Language.KO) -> list[str]:
+    @strawberry.field(
+        description="What to do, in order.",
+        directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)],
+    )
+    def steps(self, language: LanguageArgument = Language.KO) -> list[str]:
         return list(_text(self.data["steps"], language))
 
-    @strawberry.field(directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)])
+    @strawberry.field(
+        description="Items that look like this category but are not, and where they go.",
+        directives=[cost.assumed_size(cost.GUIDE_LIST_BOUND)],
+    )
     def not_accepted(self) -> list[NotAcceptedItem]:
         return [
             NotAcceptedItem(names=rule["name"], goes_to_code=rule.get("goes_to"))
@@ -55,7 +61,9 @@ class DisposalGuide:
     keys=["code"], description="A category of the Korean disposal taxonomy."
 )
 class WasteCategory:
-    code: strawberry.ID
+    code: strawberry.ID = strawberry.field(
+        description='Stable code of the category, e.g. "CLEAR_PET"; its identity in caches.'
+    )
     row: strawberry.Private[Category]
 
     @classmethod
@@ -67,23 +75,26 @@ class WasteCategory:
         row = await info.context.loaders.category.load(code)
         return cls.from_row(row) if row else None
 
-    @strawberry.field
-    def name(self, language: Language | None = Language.KO) -> str:
+    @strawberry.field(description="The category's name.")
+    def name(self, language: LanguageArgument = Language.KO) -> str:
         return self.row.name_en if language is Language.EN else self.row.name_ko
 
-    @strawberry.field
+    @strawberry.field(description="The broader category; null at the top level.")
     async def parent(self, info: Info) -> WasteCategory | None:
         if self.row.parent_code is None:
             return None
         row = await info.context.loaders.category.load(self.row.parent_code)
         return WasteCategory.from_row(row) if row else None
 
-    @strawberry.field(directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)])
+    @strawberry.field(
+        description="The narrower categories; empty for a leaf.",
+        directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)],
+    )
     async def children(self, info: Info) -> list[WasteCategory]:
         rows = await info.context.loaders.children.load(self.row.code)
         return [WasteCategory.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="How to dispose of it; null for purely grouping categories.")
     def guide(self) -> DisposalGuide | None:
         return DisposalGuide(data=self.row.guide) if self.row.guide else None
 
@@ -92,11 +103,11 @@ class WasteCategory:
 class DisposalItem:
     row: strawberry.Private[Item]
 
-    @strawberry.field
-    def name(self, language: Language | None = Language.KO) -> str:
+    @strawberry.field(description="What the item is called.")
+    def name(self, language: LanguageArgument = Language.KO) -> str:
         return self.row.name_en if language is Language.EN else self.row.name_ko
 
-    @strawberry.field
+    @strawberry.field(description="The category it goes to.")
     async def category(self, info: Info) -> WasteCategory:
         row = await info.context.loaders.category.load(self.row.category_code)
         if row is None:  # the foreign key makes this impossible

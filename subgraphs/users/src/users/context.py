@@ -14,8 +14,11 @@ class Context(RequestContext):
     def loaders(self) -> Loaders:
         return Loaders(self.sessions)
 
-    async def provision_profile(self, user_id: uuid.UUID) -> Profile | None:
-        is_self = self.principal is not None and self.principal.user_id == user_id
+    async def provision_profile(
+        self, user_id: uuid.UUID, *, is_self: bool | None = None
+    ) -> Profile | None:
+        if is_self is None:
+            is_self = self.principal is not None and self.principal.user_id == user_id
         async with self.sessions() as session, session.begin():
             profile = await profiles.provision(
                 session=session, resources=self.resources, user_id=user_id, is_self=is_self

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from bunri_shared.auth.permissions import IsAuthenticated, require_principal
@@ -8,10 +10,20 @@ from users.models import Profile
 from users.types import Info, UpdateProfileInput, User
 
 
-@strawberry.type
+@strawberry.type(description="The entry points for changing data.")
 class Mutation:
-    @strawberry.mutation(permission_classes=[IsAuthenticated])
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Change the signed-in user's profile and settings; returns the result.",
+    )
+    async def update_profile(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateProfileInput,
+            strawberry.argument(description="What to change; null or absent fields stay."),
+        ],
+    ) -> User:
         principal = require_principal(info.context)
         changes = validation.profile_changes(input)  # all checks pass before anything is written
         async with info.context.sessions() as session, session.begin():

@@ -5,7 +5,7 @@ import strawberry
 from users.types import Info, User
 
 
-@strawberry.type
+@strawberry.type(description="The entry points for reading data.")
 class Query:
     @strawberry.field(description="The signed-in user; null without a token.")
     async def me(self, info: Info) -> User | None:

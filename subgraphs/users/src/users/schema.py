@@ -3,6 +3,6 @@
 from bunri_shared.graphql import federation_schema
 from users.mutations import Mutation
 from users.queries import Query
-from users.types import User
+from users.types import AuthPayload, User
 
-schema = federation_schema(query=Query, mutation=Mutation, types=[User])
+schema = federation_schema(query=Query, mutation=Mutation, types=[User, AuthPayload])

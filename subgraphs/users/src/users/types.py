@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Self
 
 import strawberry
 
 from bunri_shared.auth.permissions import require_owner
+from bunri_shared.auth.principal import Principal
+from bunri_shared.errors import BunriError
 from bunri_shared.i18n import Language
 from bunri_shared.ids import parse_uuid
 from users.context import Context
@@ -16,20 +19,27 @@ from users.models import Profile
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type
+@strawberry.type(description="A user's own preferences.")
 class UserSettings:
-    language: Language
-    notifications_enabled: bool
+    language: Language = strawberry.field(
+        description="The language the user reads; pass it as `language` to texts."
+    )
+    notifications_enabled: bool = strawberry.field(
+        description="Whether the user wants notifications."
+    )
 
 
 @strawberry.federation.type(keys=["id"], description="A person using Bunri.")
 class User:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id (= their account's).")
     row: strawberry.Private[Profile]
+    # The user a signed-in answer (AuthPayload) speaks to: they see this User as its owner
+    # although the request carried no token yet. None: the request's own principal counts.
+    signed_in_as: strawberry.Private[uuid.UUID | None] = None
 
     @classmethod
-    def from_row(cls, row: Profile) -> Self:
-        return cls(id=strawberry.ID(str(row.id)), row=row)
+    def from_row(cls, row: Profile, *, signed_in_as: uuid.UUID | None = None) -> Self:
+        return cls(id=strawberry.ID(str(row.id)), row=row, signed_in_as=signed_in_as)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
@@ -39,10 +49,12 @@ class User:
         return cls.from_row(row) if row else None
 
     def _is_self(self, info: Info) -> bool:
+        if self.signed_in_as is not None:
+            return self.signed_in_as == self.row.id
         principal = info.context.principal
         return principal is not None and principal.user_id == self.row.id
 
-    @strawberry.field
+    @strawberry.field(description="The name shown to others.")
     def nickname(self) -> str:
         return self.row.nickname
 
@@ -50,7 +62,7 @@ class User:
     def email(self, info: Info) -> str | None:
         return self.row.email if self._is_self(info) else None
 
-    @strawberry.field
+    @strawberry.field(description="Picture URL (https), when set.")
     def avatar_url(self) -> str | None:
         return self.row.avatar_url
 
@@ -60,20 +72,57 @@ class User:
 
     @strawberry.field(description="Visible to the user themself only (FORBIDDEN for others).")
     def settings(self, info: Info) -> UserSettings:
-        require_owner(info.context, self.row.id)
+        if not self._is_self(info):
+            require_owner(info.context, self.row.id)  # raises the right code
         return UserSettings(
             language=Language(self.row.language),
             notifications_enabled=self.row.notifications_enabled,
         )
 
-    @strawberry.field
+    @strawberry.field(description="When the user signed up.")
     def created_at(self) -> datetime:
         return self.row.created_at
 
 
-@strawberry.input
+@strawberry.input(description="Profile changes; a null or absent field is left as it is.")
 class UpdateProfileInput:
-    nickname: str | None = None
-    avatar_url: str | None = None
-    language: Language | None = None
-    notifications_enabled: bool | None = None
+    nickname: str | None = strawberry.field(default=None, description="A new nickname.")
+    avatar_url: str | None = strawberry.field(
+        default=None, description="A new picture URL (https)."
+    )
+    language: Language | None = strawberry.field(
+        default=None, description="The language the user reads."
+    )
+    notifications_enabled: bool | None = strawberry.field(
+        default=None, description="Turn notifications on or off."
+    )
+
+
+@strawberry.federation.type(keys=["accessToken"])
+class AuthPayload:
+    """Made by the auth subgraph (signUp, logIn, refreshSession); its user is resolved here."""
+
+    access_token: str
+    principal: strawberry.Private[Principal | None]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, **key: str) -> Self:
+        # The token was issued a moment ago by auth; verified like any bearer token.
+        try:
+            principal = await info.context.resources.verifier.verify(key["accessToken"])
+        except BunriError:
+            principal = None
+        return cls(access_token=key["accessToken"], principal=principal)
+
+    @strawberry.field(
+        description="The signed-in user, seen as its owner. Null only if it cannot be read "
+        "right now: the tokens are valid even then."
+    )
+    async def user(self, info: Info) -> User | None:
+        if self.principal is None:
+            return None
+        user_id = self.principal.user_id
+        row = await info.context.loaders.profile.load(str(user_id))
+        if row is None:
+            row = await info.context.provision_profile(user_id, is_self=True)
+        return User.from_row(row, signed_in_as=user_id) if row else None

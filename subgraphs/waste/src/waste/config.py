@@ -12,6 +12,9 @@ class Settings(ServiceSettings):
     data_dir: Path = Path(".data")
     # Where clients PUT image bytes: this service's public address (the edge proxy's).
     public_url: str = "http://127.0.0.1:4003"
+    # Browser origins that may PUT uploads: the gateway's BUNRI_CORS_ORIGINS, same meaning
+    # (comma-separated; "*" any origin; empty = the local dev-server origins).
+    cors_origins: str = ""
     # HMAC key signing upload URLs; every waste replica needs the same one.
     upload_signing_key: SecretStr = SecretStr("")
     max_upload_bytes: int = 10 * 1024 * 1024

@@ -30,6 +30,8 @@ class ProgressEvent:
     stage: str
     progress: int
     message: str | None = None
+    # On the final event: the points this analysis earned (0 for none).
+    points_awarded: int | None = None
     # Set by `publish`: receivers measure the delivery delay (bunri_progress_event_delay).
     published_at: float | None = None
 

@@ -13,6 +13,7 @@ from waste.config import Settings
 from waste.context import Context
 from waste.events import ProgressHub
 from waste.schema import schema
+from waste.upload_endpoint import UploadCors, cors_origins
 from waste.upload_endpoint import router as uploads
 
 settings = Settings()
@@ -43,3 +44,5 @@ app = create_app(
     on_startup=start,
     on_shutdown=stop,
 )
+# Browsers PUT image bytes straight to /uploads/: answer their preflights (outermost).
+app.add_middleware(UploadCors, origins=cors_origins(settings.cors_origins))

@@ -76,6 +76,8 @@ class Analysis(Base):
     enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     points_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Decided with the final state (0: none, e.g. a repeat of one's own photo); null before.
+    points_awarded: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

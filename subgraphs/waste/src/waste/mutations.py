@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -24,13 +25,19 @@ def per_user_per_hour(action: str, user_id: uuid.UUID, allowed: int) -> ratelimi
     return ratelimit.Limit(f"waste:{action}:user:{user_id}", allowed, 3600)
 
 
-@strawberry.type
+@strawberry.type(description="The entry points for changing data.")
 class Mutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Reserve an upload; then PUT the image bytes to the returned URL.",
     )
-    async def create_image_upload(self, info: Info, input: CreateImageUploadInput) -> ImageUpload:
+    async def create_image_upload(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateImageUploadInput, strawberry.argument(description="What will be uploaded.")
+        ],
+    ) -> ImageUpload:
         context = info.context
         principal = require_principal(context)
         settings = context.settings
@@ -61,7 +68,13 @@ class Mutation:
         permission_classes=[IsAuthenticated],
         description="Analyse an uploaded image; follow it with analysisProgress.",
     )
-    async def analyze_waste(self, info: Info, input: AnalyzeWasteInput) -> WasteAnalysis:
+    async def analyze_waste(
+        self,
+        info: Info,
+        input: Annotated[
+            AnalyzeWasteInput, strawberry.argument(description="Which upload, and a hint.")
+        ],
+    ) -> WasteAnalysis:
         context = info.context
         principal = require_principal(context)
         await ratelimit.take(

@@ -211,12 +211,13 @@ class Pipeline:
                         error_code="RETRIES_EXHAUSTED",
                         error_message=EXHAUSTED_MESSAGE,
                         finished_at=datetime.now(UTC),
+                        points_awarded=0,
                     )
                     .returning(Analysis.id)
                 )
         if exhausted is not None:
             ANALYSES.labels("FAILED").inc()
-            await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE)
+            await self._publish(analysis_id, "FAILED", "failed", 100, EXHAUSTED_MESSAGE, 0)
         if job is not None:
             await self._publish(job.id, "RUNNING", "start", 0, None)
         return job
@@ -308,12 +309,18 @@ class Pipeline:
             return False
         if status in TERMINAL:
             ANALYSES.labels(status).inc()
-        await self._publish(analysis_id, status, stage, row, message)
+        await self._publish(analysis_id, status, stage, row, message, values.get("points_awarded"))
         return True
 
     @traced("analysis.finalise")
     async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
+        # Decided now and stored with the final state, so the final event can say it.
+        points = (
+            self.settings.points_per_analysis
+            if outcome.status == "SUCCEEDED" and not outcome.repeat_of_own
+            else 0
+        )
         await self._advance(job, "finalise")
         now = datetime.now(UTC)
         # Decided with the result, in the same write: a repeat of one's own photo is settled
@@ -331,11 +338,12 @@ class Pipeline:
             category_code=found.category_code if found else None,
             item_name=found.item_name if found else None,
             confidence=found.confidence if found else None,
+            points_awarded=points,
             attempt=attempt,
             **settled,
         )
-        if written and outcome.status == "SUCCEEDED" and not outcome.repeat_of_own:
-            await award_points(self.resources, self.settings, job.id, job.user_id, job.image_sha256)
+        if written and points > 0:
+            await award_points(self.resources, job.id, job.user_id, job.image_sha256, points)
 
     async def fail(
         self, analysis_id: uuid.UUID, code: str, message: str, *, attempt: int | None = None
@@ -349,22 +357,29 @@ class Pipeline:
             error_code=code,
             error_message=message,
             finished_at=datetime.now(UTC),
+            points_awarded=0,
             attempt=attempt,
         )
 
     async def _publish(
-        self, analysis_id: uuid.UUID, status: str, stage: str, progress: int, message: str | None
+        self,
+        analysis_id: uuid.UUID,
+        status: str,
+        stage: str,
+        progress: int,
+        message: str | None,
+        points_awarded: int | None = None,
     ) -> None:
-        event = ProgressEvent(str(analysis_id), status, stage, progress, message)
+        event = ProgressEvent(str(analysis_id), status, stage, progress, message, points_awarded)
         await publish(self.resources.redis, event)
 
 
 async def award_points(
     resources: Resources,
-    settings: Settings,
     analysis_id: uuid.UUID,
     user_id: uuid.UUID,
     image_sha256: str | None,
+    points: int,
 ) -> None:
     """Points for the first successful analysis of an image by this user. The ledger keeps
     one award per (source, source_id) and the id names (user, image): whoever sends it —
@@ -375,7 +390,7 @@ async def award_points(
         user_id=str(user_id),
         source="waste.image",
         source_id=f"{user_id}:{image_sha256 or analysis_id}",
-        points=settings.points_per_analysis,
+        points=points,
         reason="analysis succeeded",
     )
     async with resources.sessions() as session, session.begin():

@@ -69,9 +69,17 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         unpaid = list(
             (
                 await session.execute(
-                    select(Analysis.id, Analysis.user_id, Analysis.image_sha256).where(
+                    select(
+                        Analysis.id,
+                        Analysis.user_id,
+                        Analysis.image_sha256,
+                        Analysis.points_awarded,
+                    ).where(
                         Analysis.status == "SUCCEEDED",
                         Analysis.points_sent_at.is_(None),
+                        # 0: nothing to pay (e.g. a repeat of one's own photo); null: rows
+                        # from before the amount was stored.
+                        Analysis.points_awarded.is_(None) | (Analysis.points_awarded > 0),
                         Analysis.finished_at < stale,
                     )
                 )
@@ -85,6 +93,8 @@ async def reconcile_once(resources: Resources, settings: Settings) -> int:
         )
     for analysis_id in orphaned + unsent:
         await send(resources.broker, ANALYZE_WASTE, analysis_id=str(analysis_id))
-    for analysis_id, user_id, image_sha256 in unpaid:
-        await award_points(resources, settings, analysis_id, user_id, image_sha256)
+    for analysis_id, user_id, image_sha256, points in unpaid:
+        await award_points(
+            resources, analysis_id, user_id, image_sha256, points or settings.points_per_analysis
+        )
     return len(orphaned) + len(unsent) + len(unpaid)

@@ -4,6 +4,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -11,6 +12,7 @@ from bunri_shared.auth.permissions import require_owned, require_principal
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
 from waste.events import ProgressEvent
 from waste.models import Analysis
+from waste.stages import public_stage
 from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
 
 # With no event for this long, Postgres (the source of truth) is asked directly: an
@@ -18,13 +20,17 @@ from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
 RECHECK_SECONDS = 10.0
 
 
-@strawberry.type
+@strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) or SSE.")
 class Subscription:
     @strawberry.subscription(
         description="Owner only. The current state first, then each stage, then completion."
     )
     async def analysis_progress(
-        self, info: Info, analysis_id: strawberry.ID
+        self,
+        info: Info,
+        analysis_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The id analyzeWaste returned.")
+        ],
     ) -> AsyncGenerator[AnalysisProgressEvent, None]:
         context = info.context
         principal = require_principal(context)
@@ -75,15 +81,17 @@ async def _load(info: Info, key: uuid.UUID) -> Analysis | None:
 
 
 def _event_of(row: Analysis) -> ProgressEvent:
-    return ProgressEvent(str(row.id), row.status, row.stage, row.progress, row.error_message)
+    return ProgressEvent(
+        str(row.id), row.status, row.stage, row.progress, row.error_message, row.points_awarded
+    )
 
 
 def _with_row(event: ProgressEvent, row: Analysis) -> AnalysisProgressEvent:
     return AnalysisProgressEvent(
         analysis_id=strawberry.ID(event.analysis_id),
         status=AnalysisStatus(event.status),
-        stage=event.stage,
+        stage=public_stage(event.stage, event.status),
         progress=event.progress,
-        message=event.message,
+        points_awarded=event.points_awarded,
         row=row,
     )

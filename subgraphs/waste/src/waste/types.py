@@ -4,53 +4,73 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 
 from bunri_shared.auth.permissions import require_owned, require_owner
 from bunri_shared.errors import not_found
+from bunri_shared.i18n import Language, LanguageArgument
 from bunri_shared.ids import parse_uuid
 from bunri_shared.paging import page_size, paged
-from waste import service
+from waste import service, stages
 from waste.context import Context
 from waste.models import Analysis
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.enum
+@strawberry.enum(description="Where an analysis stands; the last three are final.")
 class AnalysisStatus(Enum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    UNCLASSIFIED = "UNCLASSIFIED"
-    FAILED = "FAILED"
+    QUEUED = strawberry.enum_value("QUEUED", description="Waiting for a worker.")
+    RUNNING = strawberry.enum_value("RUNNING", description="A worker is on it.")
+    SUCCEEDED = strawberry.enum_value("SUCCEEDED", description="Final: `result` says what it is.")
+    UNCLASSIFIED = strawberry.enum_value(
+        "UNCLASSIFIED", description="Final: an honest could-not-tell; try again with a hint."
+    )
+    FAILED = strawberry.enum_value("FAILED", description="Final: `error` says why.")
 
 
-@strawberry.type
+AnalysisStage = strawberry.enum(
+    stages.Stage,
+    name="AnalysisStage",
+    description=(
+        "Where an analysis is, in this order: QUEUED → STARTED → LOADING_IMAGE → "
+        "CHECKING_CACHE → PREPARING_IMAGE → CLASSIFYING → FINALISING → DONE | FAILED. "
+        "A cached answer skips from CHECKING_CACHE to FINALISING; after a transient "
+        "failure the job shows RETRYING and starts again from QUEUED."
+    ),
+)
+# Each value's description comes from stages.py (which knows no Strawberry).
+for _value in AnalysisStage.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = stages.DESCRIPTIONS[stages.Stage(_value.value)]
+
+
+@strawberry.type(description="Where a page of a list ends.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether another page follows.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page; null for an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One analysis in a page of them.")
 class WasteAnalysisEdge:
-    cursor: str
-    node: WasteAnalysis
+    cursor: str = strawberry.field(description="This position, for `after`.")
+    node: WasteAnalysis = strawberry.field(description="The analysis.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of analyses, newest first.")
 class WasteAnalysisConnection:
-    edges: list[WasteAnalysisEdge]
-    page_info: PageInfo
+    edges: list[WasteAnalysisEdge] = strawberry.field(description="The analyses of this page.")
+    page_info: PageInfo = strawberry.field(description="Whether and where the list goes on.")
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], description="A person using Bunri.")
 class User:
     """Owned by the users subgraph; waste adds the user's analyses."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's id (= their account's).")
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Self:
@@ -60,7 +80,15 @@ class User:
         description="Newest first. Owner only.", directives=paged(sized_fields=["edges"])
     )
     async def analyses(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many, 1..50.")
+        ] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="A cursor (pageInfo.endCursor): the page after it."),
+        ] = None,
     ) -> WasteAnalysisConnection:
         owner = parse_uuid(self.id)
         if owner is None:
@@ -83,29 +111,44 @@ class User:
         )
 
 
-@strawberry.federation.type(keys=["code"])
+@strawberry.federation.type(
+    keys=["code"], description="A category of the Korean disposal taxonomy."
+)
 class WasteCategory:
-    code: strawberry.ID
+    code: strawberry.ID = strawberry.field(
+        description='Stable code of the category, e.g. "CLEAR_PET"; its identity in caches.'
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What the photographed item is.")
 class AnalysisResult:
-    category: WasteCategory
-    item_name: str | None
-    confidence: float
-    classifier: str
-    cached: bool
+    category: WasteCategory = strawberry.field(
+        description="Its category: how to dispose of it and where."
+    )
+    item_name: str | None = strawberry.field(
+        description="The item as recognised (e.g. a catalogue item's name), when known."
+    )
+    confidence: float = strawberry.field(description="How sure the classifier is, 0..1.")
+    classifier: str = strawberry.field(
+        description='Which classifier answered ("offline-hint", "vision").'
+    )
+    cached: bool = strawberry.field(
+        description="Reused from an earlier analysis of the same photo and hint."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Why an analysis failed.")
 class AnalysisError:
-    code: str
-    message: str
+    code: str = strawberry.field(
+        description="Stable reason, e.g. UPLOAD_NOT_FOUND, INVALID_IMAGE, CLASSIFIER_ERROR, "
+        "TIME_LIMIT, RETRIES_EXHAUSTED."
+    )
+    message: str = strawberry.field(description="A short English explanation.")
 
 
 @strawberry.federation.type(keys=["id"], description="One analysis of one uploaded image.")
 class WasteAnalysis:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The analysis's id.")
     row: strawberry.Private[Analysis]
 
     @classmethod
@@ -120,23 +163,23 @@ class WasteAnalysis:
         assert row is not None
         return cls.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(description="Where it stands; SUCCEEDED, UNCLASSIFIED, FAILED are final.")
     def status(self) -> AnalysisStatus:
         return AnalysisStatus(self.row.status)
 
-    @strawberry.field
-    def stage(self) -> str:
-        return self.row.stage
+    @strawberry.field(description="The step it is at (see AnalysisStage for the order).")
+    def stage(self) -> AnalysisStage:  # type: ignore[valid-type]
+        return stages.public_stage(self.row.stage, self.row.status)
 
     @strawberry.field(description="0..100")
     def progress(self) -> int:
         return self.row.progress
 
-    @strawberry.field
+    @strawberry.field(description="Whose photo it is.")
     def user(self) -> User:
         return User(id=strawberry.ID(str(self.row.user_id)))
 
-    @strawberry.field
+    @strawberry.field(description="The answer, once SUCCEEDED; null otherwise.")
     def result(self) -> AnalysisResult | None:
         row = self.row
         if row.category_code is None:
@@ -149,39 +192,50 @@ class WasteAnalysis:
             cached=bool(row.cached),
         )
 
-    @strawberry.field
+    @strawberry.field(description="Why it FAILED; null otherwise.")
     def error(self) -> AnalysisError | None:
         if self.row.error_code is None:
             return None
         return AnalysisError(code=self.row.error_code, message=self.row.error_message or "")
 
-    @strawberry.field
+    @strawberry.field(description="When it was requested.")
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field
+    @strawberry.field(description="When it reached a final status; null before.")
     def finished_at(self) -> datetime | None:
         return self.row.finished_at
 
+    @strawberry.field(
+        description="Points this analysis earned (0 for none, e.g. the same photo again); "
+        "null until it has finished. The user's points total follows a moment later."
+    )
+    def points_awarded(self) -> int | None:
+        return self.row.points_awarded
 
-@strawberry.type
+
+@strawberry.type(description="A reserved upload: where to PUT the photo's bytes.")
 class ImageUpload:
-    upload_id: strawberry.ID
+    upload_id: strawberry.ID = strawberry.field(description="Pass to analyzeWaste.")
     upload_url: str = strawberry.field(
         description="PUT the raw image bytes here, with the same Content-Type."
     )
-    expires_at: datetime
+    expires_at: datetime = strawberry.field(description="The URL works until then (10 minutes).")
 
 
-@strawberry.input
+@strawberry.input(description="The photo about to be uploaded.")
 class CreateImageUploadInput:
-    content_type: str
-    byte_size: int
+    content_type: str = strawberry.field(
+        description="image/jpeg, image/png or image/webp; the PUT must send the same."
+    )
+    byte_size: int = strawberry.field(
+        description="Exact size of the bytes to be PUT, 1 byte to 10 MB."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Which uploaded photo to analyse.")
 class AnalyzeWasteInput:
-    upload_id: strawberry.ID
+    upload_id: strawberry.ID = strawberry.field(description="From createImageUpload.")
     hint: str | None = strawberry.field(
         default=None, description='What the user says the item is, e.g. "생수병", "pizza box".'
     )
@@ -190,15 +244,29 @@ class AnalyzeWasteInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="One step of an analysis, as it happens.")
 class AnalysisProgressEvent:
-    analysis_id: strawberry.ID
-    status: AnalysisStatus
-    stage: str
-    progress: int
-    message: str | None
+    analysis_id: strawberry.ID = strawberry.field(description="The analysis followed.")
+    status: AnalysisStatus = strawberry.field(description="Its status now.")
+    stage: AnalysisStage = strawberry.field(  # type: ignore[valid-type]
+        description="The step it is at (see AnalysisStage for the order)."
+    )
+    progress: int = strawberry.field(description="0..100; 100 once final.")
+    points_awarded: int | None = strawberry.field(
+        description="On the final event: the points this analysis earned (0 for none)."
+    )
     row: strawberry.Private[Analysis]
 
-    @strawberry.field
+    @strawberry.field(description="A short sentence about this stage for the user.")
+    def message(self, language: LanguageArgument = Language.KO) -> str | None:
+        return stages.message(
+            self.stage,
+            status=self.status.value,
+            language=language or Language.KO,
+            points_awarded=self.points_awarded,
+            error_code=self.row.error_code,
+        )
+
+    @strawberry.field(description="The analysis as stored at this event.")
     def analysis(self) -> WasteAnalysis:
         return WasteAnalysis.from_row(self.row)

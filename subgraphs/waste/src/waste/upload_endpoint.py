@@ -3,11 +3,17 @@
 Authorised by the signed URL alone (the edge proxy publishes this path, the gateway does
 not carry it). Bytes are checked before anything is stored; a row is marked uploaded
 only after its bytes are safely stored, and only once.
+
+Web apps PUT here straight from the browser, so the path answers CORS preflights with the
+gateway's allow-list (BUNRI_CORS_ORIGINS, same meaning), and every answer, errors
+included, has the GraphQL response shape: `{"errors": [{"message", "extensions": {"code"}}]}`
+with the same codes as the API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +21,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import update
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bunri_shared.errors import ErrorCode
 from bunri_shared.resources import Resources
@@ -24,12 +32,60 @@ from waste.models import Upload
 from waste.signing import signature_is_valid
 from waste.storage import Storage
 
+log = logging.getLogger(__name__)
 router = APIRouter()
+PREFIX = "/uploads/"
+# The gateway's default (router/gateway.config.ts DEV_ORIGINS): local dev-server origins.
+DEV_ORIGINS = (
+    "http://localhost:3000",
+    "http://localhost:5173",
+    "http://localhost:8081",
+    "http://localhost:19006",
+    "http://127.0.0.1:3000",
+    "http://127.0.0.1:5173",
+)
 
 
-def _error(status: int, code: ErrorCode | str, message: str) -> JSONResponse:
+def cors_origins(raw: str) -> list[str]:
+    """BUNRI_CORS_ORIGINS as the gateway reads it: empty = dev origins, "*" = any."""
+    raw = raw.strip()
+    if not raw:
+        return list(DEV_ORIGINS)
+    if raw == "*":
+        return ["*"]
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
+class UploadCors:
+    """Starlette's CORS middleware, for the upload path only (the rest of this service is
+    reached through the gateway, never from a browser)."""
+
+    def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["PUT"],
+            allow_headers=["content-type", "x-request-id"],
+            allow_credentials=False,  # signed URLs, no cookies
+            expose_headers=["x-request-id"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _error(
+    status: int, code: ErrorCode | str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": str(code)}}]}, status_code=status
+        {"errors": [{"message": message, "extensions": {"code": str(code)}}]},
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -46,7 +102,38 @@ async def _read_at_most(request: Request, limit: int) -> bytes | None:
 
 @router.put("/uploads/{upload_id}", include_in_schema=False)
 async def receive_upload(
-    upload_id: str, request: Request, expires: int = 0, signature: str = ""
+    upload_id: str, request: Request, expires: str = "", signature: str = ""
+) -> JSONResponse:
+    try:
+        return await _receive(upload_id, request, expires, signature)
+    except Exception:
+        # Logged with its traceback; the client gets the API's generic INTERNAL answer.
+        log.exception("upload %s failed unexpectedly", upload_id)
+        return _error(500, ErrorCode.INTERNAL, "Something went wrong; try again.")
+
+
+@router.api_route(
+    "/uploads/{upload_id}",
+    methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+    include_in_schema=False,
+)
+async def wrong_method(upload_id: str) -> JSONResponse:
+    return _error(
+        405, ErrorCode.BAD_USER_INPUT, "PUT the image bytes to this URL.", {"Allow": "PUT"}
+    )
+
+
+@router.api_route(
+    "/uploads/{rest:path}",
+    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    include_in_schema=False,
+)
+async def no_such_upload(rest: str) -> JSONResponse:
+    return _error(404, ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
+
+
+async def _receive(
+    upload_id: str, request: Request, expires_raw: str, signature: str
 ) -> JSONResponse:
     resources: Resources = request.app.state.resources
     settings: Settings = resources.settings  # type: ignore[assignment]
@@ -55,6 +142,10 @@ async def receive_upload(
         key = uuid.UUID(upload_id)
     except ValueError:
         return _error(404, ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
+    try:
+        expires = int(expires_raw)
+    except ValueError:
+        return _error(403, ErrorCode.FORBIDDEN, "The upload URL is not valid.")
     signing_key = settings.upload_signing_key.get_secret_value().encode()
     if not signature_is_valid(key=signing_key, upload_id=key, expires=expires, signature=signature):
         return _error(403, ErrorCode.FORBIDDEN, "The upload URL is not valid.")
@@ -113,11 +204,14 @@ async def receive_upload(
     if marked.rowcount == 0:
         await storage.delete(storage_key)
         return _error(409, ErrorCode.BAD_USER_INPUT, "This upload already has its bytes.")
+    # Two sizes, named for what they are: what was declared in createImageUpload (and
+    # received: checked equal above) and what is kept once metadata (EXIF, GPS) is stripped.
     return JSONResponse(
         {
             "uploadId": str(key),
             "contentType": image.content_type,
-            "byteSize": image.size,
+            "declaredByteSize": upload.declared_size,
+            "storedByteSize": image.size,
             "width": image.width,
             "height": image.height,
         }
