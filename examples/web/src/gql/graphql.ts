@@ -80,6 +80,8 @@ export type Language =
 
 /** Credentials of an existing account. */
 export type LogInInput = {
+  /** The deviceToken an earlier signUp or logIn gave this device. */
+  deviceToken?: string | null | undefined;
   /** The account's email (any letter case). */
   email: string;
   /** The account's password. */
