@@ -19,7 +19,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 ROUTER_YAML = REPO / "router" / "router.yaml"
 SUPERGRAPH_YAML = REPO / "supergraph.yaml"
-SCHEMA = REPO.parent / "shared" / "schemas" / "apollo-router-2.13.1.config.schema.json"
+SCHEMA = REPO / "tests" / "schemas" / "apollo-router-2.13.1.config.schema.json"
 
 # Router options that make Apollo Router refuse to start unless connected to GraphOS.
 GRAPHOS_ONLY_LIMITS = {"max_depth", "max_height", "max_aliases", "max_root_fields"}
