@@ -1,13 +1,15 @@
 """The analysis pipeline under load, with the offline classifier, through the real gateway.
 
 Prints: end-to-end latency (analyzeWaste sent → terminal event received by a gateway
-subscriber), worker throughput (jobs/s for one worker process), and progress-event
-latency (published to Redis → received by a gateway subscriber), p50/p99.
+subscriber), worker throughput (jobs/s for one worker process) with the worker's CPU time
+per job beyond the classifier's own, and progress-event latency (published to Redis →
+received by a gateway subscriber), p50/p99.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -18,12 +20,12 @@ from pathlib import Path
 
 import psycopg
 import redis
-from PIL import Image
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from bench.common import bench_stack, summary
+from bench.common import bench_stack, cpu_seconds, jpeg, summary, upload
 from devstack.testing import graphql, running_processes, sign_up_via
+from waste.classifiers import HintClassifier, Unclassified
 from waste.events import ProgressEvent, channel
 
 E2E_RUNS = 30
@@ -31,25 +33,7 @@ THROUGHPUT_JOBS = 200
 EVENTS = 500
 PROGRESS = """subscription ($id: ID!) { analysisProgress(analysisId: $id) {
   status stage progress message analysis { id } } }"""
-CREATE = """mutation ($i: CreateImageUploadInput!) { createImageUpload(input: $i) {
-  uploadId uploadUrl } }"""
 ANALYZE = "mutation ($i: AnalyzeWasteInput!) { analyzeWaste(input: $i) { id } }"
-
-
-def _jpeg(seed: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (640, 480), (seed % 256, (seed // 256) % 256, 99)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def _upload(gateway: str, token: str, data: bytes) -> str:
-    import httpx
-
-    reserved = graphql(
-        gateway, CREATE, {"i": {"contentType": "image/jpeg", "byteSize": len(data)}}, token=token
-    )["data"]["createImageUpload"]
-    httpx.put(reserved["uploadUrl"], content=data, headers={"Content-Type": "image/jpeg"})
-    return reserved["uploadId"]
 
 
 class Subscriber:
@@ -97,7 +81,7 @@ class Subscriber:
 def end_to_end(gateway: str, token: str) -> None:
     samples = []
     for i in range(E2E_RUNS):
-        upload_id = _upload(gateway, token, _jpeg(i))
+        upload_id = upload(gateway, token, jpeg(i))
         start = time.perf_counter()
         analysis_id = graphql(
             gateway, ANALYZE, {"i": {"uploadId": upload_id, "hint": "생수병"}}, token=token
@@ -108,17 +92,46 @@ def end_to_end(gateway: str, token: str) -> None:
     print(f"end to end (analyzeWaste → terminal event at a gateway subscriber): {summary(samples)}")
 
 
+def _hints() -> list[str]:
+    # Distinct hints: no job is answered from the analysis cache.
+    return [f"생수병 {i}" for i in range(THROUGHPUT_JOBS)]
+
+
+def classifier_cpu_ms() -> float:
+    """CPU time of one offline-classifier call, in this process, on the worker's hints."""
+    classifier = HintClassifier()
+
+    async def classify_all() -> None:
+        for hint in _hints():
+            with contextlib.suppress(Unclassified):  # unsure is an answer too
+                await classifier.classify(image=b"", content_type="image/jpeg", hint=hint)
+
+    asyncio.run(classify_all())  # warm-up: the first calls fill caches
+    start = time.process_time()
+    asyncio.run(classify_all())
+    return (time.process_time() - start) * 1000 / THROUGHPUT_JOBS
+
+
+def _analyze(gateway: str, token: str, upload_id: str, hint: str) -> str:
+    variables = {"i": {"uploadId": upload_id, "hint": hint}}
+    return graphql(gateway, ANALYZE, variables, token=token)["data"]["analyzeWaste"]["id"]
+
+
+def _idle_cpu_rate(worker_pid: int, seconds: float = 3.0) -> float:
+    """CPU seconds per second the idle worker spends (polling, metrics), to subtract."""
+    before = cpu_seconds(worker_pid)
+    time.sleep(seconds)
+    return (cpu_seconds(worker_pid) - before) / seconds
+
+
 def throughput(gateway: str, token: str, waste_db: str, worker_pid: int) -> None:
-    upload_id = _upload(gateway, token, _jpeg(10_000))
+    upload_id = upload(gateway, token, jpeg(10_000))
+    idle_rate = _idle_cpu_rate(worker_pid)
     os.killpg(worker_pid, signal.SIGSTOP)  # queue everything first, then let the worker go
     try:
-        ids = [
-            graphql(
-                gateway, ANALYZE, {"i": {"uploadId": upload_id, "hint": f"생수병 {i}"}}, token=token
-            )["data"]["analyzeWaste"]["id"]
-            for i in range(THROUGHPUT_JOBS)
-        ]
+        ids = [_analyze(gateway, token, upload_id, hint) for hint in _hints()]
     finally:
+        cpu_before = cpu_seconds(worker_pid)
         start = time.perf_counter()
         os.killpg(worker_pid, signal.SIGCONT)
     with psycopg.connect(waste_db) as conn:
@@ -129,14 +142,22 @@ def throughput(gateway: str, token: str, waste_db: str, worker_pid: int) -> None
         ).fetchone()[0] < len(ids):
             time.sleep(0.02)
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(worker_pid) - cpu_before - idle_rate * elapsed
+    per_job_ms = cpu * 1000 / THROUGHPUT_JOBS
+    classifier_ms = classifier_cpu_ms()
     print(
         f"worker throughput: {THROUGHPUT_JOBS} jobs in {elapsed:.2f} s = "
         f"{THROUGHPUT_JOBS / elapsed:.1f} jobs/s (one worker process, offline classifier)"
     )
+    print(
+        f"worker CPU per job: {per_job_ms:.2f} ms (idle {idle_rate * 1000:.1f} ms/s taken "
+        f"off); the classifier alone: {classifier_ms:.2f} ms per call; overhead beyond the "
+        f"classifier: {per_job_ms - classifier_ms:.2f} ms per job"
+    )
 
 
 def event_latency(gateway: str, token: str, redis_url: str, worker_pid: int) -> None:
-    upload_id = _upload(gateway, token, _jpeg(20_000))
+    upload_id = upload(gateway, token, jpeg(20_000))
     client = redis.Redis.from_url(redis_url)
     os.killpg(worker_pid, signal.SIGSTOP)  # the job stays QUEUED: only our events arrive
     try:
