@@ -19,15 +19,23 @@ import resource
 import signal
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import psycopg
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.common import bench_log_dir, bench_stack, jpeg, percentile, rss_kib, upload
+from bench.common import (
+    bench_log_dir,
+    bench_stack,
+    cpu_seconds,
+    jpeg,
+    percentile,
+    rss_kib,
+    upload,
+)
 from devstack.testing import graphql, running_processes, sign_up_via
 from waste.events import ProgressEvent, publish
 from waste.pipeline import PROGRESS as STAGE_PROGRESS
@@ -46,8 +54,19 @@ SUBGRAPH_ENV = {"BUNRI_RECONCILE_INTERVAL_SECONDS": "3600"}
 PROGRESS = """subscription ($id: ID!) { analysisProgress(analysisId: $id) {
   status stage progress message analysis { id status } } }"""
 ANALYZE = "mutation ($i: AnalyzeWasteInput!) { analyzeWaste(input: $i) { id } }"
-# The stage each round's events announce: told apart by their progress value.
-ROUNDS = {"500 events/s": "load", "1,000 events at once": "hash"}
+
+
+@dataclass(frozen=True)
+class Round:
+    label: str
+    stage: str  # the stage its events announce: rounds are told apart by progress value
+    rate: float | None  # events/s; None: back to back
+
+
+ROUNDS = [
+    Round(f"{RATE} events/s", "load", RATE),
+    Round(f"{SUBSCRIBERS:,} events at once", "hash", None),
+]
 
 
 @dataclass
@@ -113,26 +132,37 @@ def gateway_env() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def create_analyses(gateway: str, tokens: list[str]) -> list[tuple[str, str]]:
-    """(token, analysis id) pairs: one upload per user, analysed many times over. Each
-    analysis gets its own hint, as distinct analyses of one photo would."""
-    uploads = [upload(gateway, token, jpeg(30_000 + n)) for n, token in enumerate(tokens)]
-
-    def analyze(i: int) -> tuple[str, str]:
-        user = i % len(tokens)
-        variables = {"i": {"uploadId": uploads[user], "hint": f"생수병 {i}"}}
-        body = graphql(gateway, ANALYZE, variables, token=tokens[user])
-        return tokens[user], body["data"]["analyzeWaste"]["id"]
-
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(analyze, range(SUBSCRIBERS)))
+def create_analyses(gateway: str, tokens: list[str], waste_db: str) -> list[tuple[str, str]]:
+    """(token, analysis id) pairs, SUBSCRIBERS // USERS per user. Each user's first
+    analysis is made through the gateway as a client makes it; the rest are copies of that
+    row in SQL (1,000 `analyzeWaste` calls take minutes on a loaded 2-core machine), each
+    with its own hint, as distinct analyses of one photo would have."""
+    firsts: dict[str, str] = {}  # analysis id → its owner's token
+    for n, token in enumerate(tokens):
+        upload_id = upload(gateway, token, jpeg(30_000 + n))
+        variables = {"i": {"uploadId": upload_id, "hint": "생수병"}}
+        body = graphql(gateway, ANALYZE, variables, token=token)
+        firsts[body["data"]["analyzeWaste"]["id"]] = token
+    with psycopg.connect(waste_db) as conn:
+        owners = conn.execute(
+            "SELECT user_id, id::text FROM analyses WHERE id = ANY(%s::uuid[])", (list(firsts),)
+        ).fetchall()
+        token_of = {user: firsts[analysis] for user, analysis in owners}
+        copies = conn.execute(
+            "INSERT INTO analyses (user_id, upload_id, hint, image_sha256, enqueued_at) "
+            "SELECT a.user_id, a.upload_id, a.hint || ' ' || n, a.image_sha256, a.enqueued_at "
+            "FROM analyses a, generate_series(1, %s) AS n WHERE a.id = ANY(%s::uuid[]) "
+            "RETURNING user_id, id::text",
+            (SUBSCRIBERS // len(tokens) - 1, list(firsts)),
+        ).fetchall()
+    return [(token_of[user], analysis) for user, analysis in owners + copies]
 
 
 # -- subscriptions -----------------------------------------------------------------------
 
 
 async def open_subscriber(ws_url: str, token: str, analysis_id: str) -> Subscriber:
-    socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[arg-type]
+    socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], max_queue=None)
     init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
     await socket.send(json.dumps(init))
     ack = json.loads(await asyncio.wait_for(socket.recv(), 30))
@@ -201,86 +231,103 @@ async def wait_delivered(subscribers: list[Subscriber], progress: int) -> None:
 
 @dataclass(frozen=True)
 class RoundResult:
-    label: str
+    round: Round
     latencies_ms: list[float]
     expected: int
     publish_seconds: float
+    cpu_ms_per_event: dict[str, float]  # by process name, publish to last delivery
+
+
+def cpu_of(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
 async def run_round(
-    redis: Redis, subscribers: list[Subscriber], label: str, stage: str
+    redis: Redis, subscribers: list[Subscriber], one: Round, pids: dict[str, int]
 ) -> RoundResult:
-    rate = RATE if label.startswith("500") else None
-    progress = STAGE_PROGRESS[stage]
+    progress = STAGE_PROGRESS[one.stage]
+    cpu_before = cpu_of(pids)
     started = time.perf_counter()
-    sent = await publish_round(redis, subscribers, stage, rate)
+    sent = await publish_round(redis, subscribers, one.stage, one.rate)
     publish_seconds = time.perf_counter() - started
     await wait_delivered(subscribers, progress)
+    cpu = {
+        name: (seconds - cpu_before[name]) * 1000 / len(subscribers)
+        for name, seconds in cpu_of(pids).items()
+    }
     latencies = [
         (s.arrived[progress] - sent[s.analysis_id]) * 1000
         for s in subscribers
         if progress in s.arrived
     ]
-    return RoundResult(label, latencies, len(subscribers), publish_seconds)
+    return RoundResult(one, latencies, len(subscribers), publish_seconds, cpu)
 
 
 # -- the run -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Memory:
-    gateway_kib: int
-    waste_kib: int
+class Measured:
+    rounds: list[RoundResult]
+    rss_before_kib: dict[str, int]  # by process name, before opening the subscriptions
+    rss_after_kib: dict[str, int]
+    failed: int  # subscriptions that saw an error or were closed
 
 
-def memory(pids: dict[str, int]) -> Memory:
-    return Memory(rss_kib(pids["gateway"]), rss_kib(pids["waste"]))
+def rss_of(pids: dict[str, int]) -> dict[str, int]:
+    return {name: rss_kib(pid) for name, pid in pids.items()}
 
 
 async def measure(
     ws_url: str, redis_url: str, jobs: list[tuple[str, str]], pids: dict[str, int]
-) -> tuple[list[RoundResult], Memory, Memory, int]:
-    before = memory(pids)
+) -> Measured:
+    before = rss_of(pids)
     started = time.perf_counter()
     subscribers = await open_all(ws_url, jobs)
     print(f"opened {len(subscribers)} subscriptions in {time.perf_counter() - started:.1f} s")
     await asyncio.sleep(2)  # let both processes settle before reading their memory
-    after = memory(pids)
+    after = rss_of(pids)
     redis = Redis.from_url(redis_url)
     try:
-        results = [
-            await run_round(redis, subscribers, label, stage) for label, stage in ROUNDS.items()
-        ]
+        rounds = [await run_round(redis, subscribers, one, pids) for one in ROUNDS]
     finally:
         await redis.aclose()
-        errors = sum(1 for s in subscribers if s.errors)
+        failed = sum(1 for s in subscribers if s.errors)
         await close_all(subscribers)
-    return results, before, after, errors
+    return Measured(rounds, before, after, failed)
 
 
-def report(results: list[RoundResult], before: Memory, after: Memory, errors: int) -> None:
-    print("\n| load | delivered | p50 | p99 | max | publishing took |")
-    print("|---|---|---|---|---|---|")
-    for r in results:
+def report(measured: Measured) -> None:
+    names = list(measured.rss_before_kib)
+    cpu_heads = " | ".join(f"CPU/event {name}" for name in names)
+    print(f"\n| load | delivered | p50 | p99 | max | publishing took | {cpu_heads} |")
+    print("|---" * (6 + len(names)) + "|")
+    for r in measured.rounds:
         if r.latencies_ms:
             p50, p99 = percentile(r.latencies_ms, 0.5), percentile(r.latencies_ms, 0.99)
             figures = f"{p50:.1f} ms | {p99:.1f} ms | {max(r.latencies_ms):.1f} ms"
         else:
             figures = "– | – | –"
+        cpu = " | ".join(f"{r.cpu_ms_per_event[name]:.2f} ms" for name in names)
         print(
-            f"| {r.label} | {len(r.latencies_ms)}/{r.expected} | {figures} | "
-            f"{r.publish_seconds * 1000:.0f} ms |"
+            f"| {r.round.label} | {len(r.latencies_ms)}/{r.expected} | {figures} | "
+            f"{r.publish_seconds * 1000:.0f} ms | {cpu} |"
         )
-    n = results[0].expected
-    gateway = (after.gateway_kib - before.gateway_kib) / n
-    waste = (after.waste_kib - before.waste_kib) / n
-    print(
-        f"\nmemory per subscription (RSS after opening − before, ÷ {n}): gateway {gateway:+.1f} "
-        f"KiB, waste {waste:+.1f} KiB, together {gateway + waste:+.1f} KiB "
-        f"(gateway {before.gateway_kib // 1024} → {after.gateway_kib // 1024} MiB, "
-        f"waste {before.waste_kib // 1024} → {after.waste_kib // 1024} MiB)"
+    count = measured.rounds[0].expected
+    grown = {
+        name: (measured.rss_after_kib[name] - measured.rss_before_kib[name]) / count
+        for name in names
+    }
+    each = ", ".join(
+        f"{name} {grown[name]:+.1f} KiB ({measured.rss_before_kib[name] // 1024} → "
+        f"{measured.rss_after_kib[name] // 1024} MiB)"
+        for name in names
     )
-    print(f"subscriptions that saw an error or were closed: {errors}")
+    print(
+        f"\nmemory per subscription (RSS after opening − before, ÷ {count}): {each}; "
+        f"together {sum(grown.values()):+.1f} KiB"
+    )
+    print(f"subscriptions that saw an error or were closed: {measured.failed}")
 
 
 def main() -> None:
@@ -296,17 +343,17 @@ def main() -> None:
         os.killpg(worker, signal.SIGSTOP)  # analyses stay QUEUED: only our events reach them
         try:
             started = time.perf_counter()
-            jobs = create_analyses(gateway, tokens)
+            waste = next(s for s in stack.subgraphs if s.name == "waste")
+            jobs = create_analyses(gateway, tokens, stack.role_url(waste))
             print(
-                f"{len(jobs)} analyses for {USERS} users created through the gateway in "
-                f"{time.perf_counter() - started:.1f} s"
+                f"{len(jobs)} analyses for {USERS} users in {time.perf_counter() - started:.1f} s"
             )
             pids = {name: processes[name].popen.pid for name in ("gateway", "waste")}
             ws_url = gateway.replace("http://", "ws://", 1)
             outcome = asyncio.run(measure(ws_url, stack.servers.redis_url, jobs, pids))
         finally:
             os.killpg(worker, signal.SIGCONT)
-        report(*outcome)
+        report(outcome)
 
 
 if __name__ == "__main__":
