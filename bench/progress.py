@@ -18,6 +18,7 @@ import os
 import resource
 import signal
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,18 +89,26 @@ class Subscriber:
                 if message["type"] == "next":
                     payload = message["payload"]
                     if payload.get("errors"):
-                        self.errors.append(payload["errors"])
+                        self.errors.append(_describe(payload["errors"]))
                     else:
                         progress = payload["data"]["analysisProgress"]["progress"]
                         self.arrived.setdefault(progress, now)
                     self.first.set()
                 elif message["type"] in ("error", "complete"):
-                    self.errors.append(message)
+                    self.errors.append(_describe(message.get("payload")) or message["type"])
                     self.first.set()
                     return
         except ConnectionClosed as closed:
-            self.errors.append(f"closed: {closed}")
+            self.errors.append(f"socket closed: {closed}")
             self.first.set()
+
+
+def _describe(errors: object) -> str:
+    """An error's code (or message): what the summary counts."""
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        return str(first.get("extensions", {}).get("code") or first.get("message"))
+    return str(errors) if errors else ""
 
 
 # -- the stack and its data --------------------------------------------------------------
@@ -236,6 +245,7 @@ class RoundResult:
     expected: int
     publish_seconds: float
     cpu_ms_per_event: dict[str, float]  # by process name, publish to last delivery
+    failed: int  # subscriptions that ended with an error during this round
 
 
 def cpu_of(pids: dict[str, int]) -> dict[str, float]:
@@ -246,6 +256,7 @@ async def run_round(
     redis: Redis, subscribers: list[Subscriber], one: Round, pids: dict[str, int]
 ) -> RoundResult:
     progress = STAGE_PROGRESS[one.stage]
+    failed_before = sum(1 for s in subscribers if s.errors)
     cpu_before = cpu_of(pids)
     started = time.perf_counter()
     sent = await publish_round(redis, subscribers, one.stage, one.rate)
@@ -260,7 +271,8 @@ async def run_round(
         for s in subscribers
         if progress in s.arrived
     ]
-    return RoundResult(one, latencies, len(subscribers), publish_seconds, cpu)
+    failed = sum(1 for s in subscribers if s.errors) - failed_before
+    return RoundResult(one, latencies, len(subscribers), publish_seconds, cpu, failed)
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -271,7 +283,7 @@ class Measured:
     rounds: list[RoundResult]
     rss_before_kib: dict[str, int]  # by process name, before opening the subscriptions
     rss_after_kib: dict[str, int]
-    failed: int  # subscriptions that saw an error or were closed
+    errors: Counter[str]  # the first error of each subscription that saw one
 
 
 def rss_of(pids: dict[str, int]) -> dict[str, int]:
@@ -292,16 +304,16 @@ async def measure(
         rounds = [await run_round(redis, subscribers, one, pids) for one in ROUNDS]
     finally:
         await redis.aclose()
-        failed = sum(1 for s in subscribers if s.errors)
+        errors = Counter(s.errors[0] for s in subscribers if s.errors)
         await close_all(subscribers)
-    return Measured(rounds, before, after, failed)
+    return Measured(rounds, before, after, errors)
 
 
 def report(measured: Measured) -> None:
     names = list(measured.rss_before_kib)
     cpu_heads = " | ".join(f"CPU/event {name}" for name in names)
-    print(f"\n| load | delivered | p50 | p99 | max | publishing took | {cpu_heads} |")
-    print("|---" * (6 + len(names)) + "|")
+    print(f"\n| load | delivered | p50 | p99 | max | failed | publishing took | {cpu_heads} |")
+    print("|---" * (7 + len(names)) + "|")
     for r in measured.rounds:
         if r.latencies_ms:
             p50, p99 = percentile(r.latencies_ms, 0.5), percentile(r.latencies_ms, 0.99)
@@ -310,7 +322,7 @@ def report(measured: Measured) -> None:
             figures = "– | – | –"
         cpu = " | ".join(f"{r.cpu_ms_per_event[name]:.2f} ms" for name in names)
         print(
-            f"| {r.round.label} | {len(r.latencies_ms)}/{r.expected} | {figures} | "
+            f"| {r.round.label} | {len(r.latencies_ms)}/{r.expected} | {figures} | {r.failed} | "
             f"{r.publish_seconds * 1000:.0f} ms | {cpu} |"
         )
     count = measured.rounds[0].expected
@@ -327,7 +339,10 @@ def report(measured: Measured) -> None:
         f"\nmemory per subscription (RSS after opening − before, ÷ {count}): {each}; "
         f"together {sum(grown.values()):+.1f} KiB"
     )
-    print(f"subscriptions that saw an error or were closed: {measured.failed}")
+    print(
+        f"subscriptions ended by an error: {sum(measured.errors.values())}"
+        + "".join(f"; {count} × {error}" for error, count in measured.errors.most_common())
+    )
 
 
 def main() -> None:
