@@ -13,6 +13,7 @@ subscription costs the gateway and the waste process (RSS before and after openi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 import psycopg
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from bench.common import (
     bench_log_dir,
@@ -44,8 +45,11 @@ from waste.pipeline import PROGRESS as STAGE_PROGRESS
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 USERS = 10
 RATE = 500  # events/s in the paced round
-OPEN_CONCURRENCY = 50  # subscriptions being opened at once
+OPEN_CONCURRENCY = 20  # subscriptions being opened at once
+FIRST_STATE_SECONDS = 60.0  # how long an opening subscription may take to send its state
 WAIT_SECONDS = 30.0  # how long a round waits for its last deliveries
+# Idle subscriptions re-read their analysis every 10 s (waste.subscriptions.RECHECK_SECONDS).
+IDLE_SECONDS = 10.0
 # What the gateway allows one client address by default (router/limits.ts) is far below
 # what one benchmark process opens; raised for the benchmark's gateway only.
 GATEWAY_ENV = {"BUNRI_MAX_SUBSCRIPTIONS_PER_ADDRESS": str(SUBSCRIBERS * 2)}
@@ -174,25 +178,34 @@ async def open_subscriber(ws_url: str, token: str, analysis_id: str) -> Subscrib
     socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], max_queue=None)
     init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
     await socket.send(json.dumps(init))
-    ack = json.loads(await asyncio.wait_for(socket.recv(), 30))
+    ack = json.loads(await asyncio.wait_for(socket.recv(), FIRST_STATE_SECONDS))
     if ack["type"] != "connection_ack":
         raise RuntimeError(f"no connection_ack: {ack}")
     payload = {"query": PROGRESS, "variables": {"id": analysis_id}}
     await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
     subscriber = Subscriber(analysis_id, socket)
     subscriber.reader = asyncio.create_task(subscriber.read())
-    await asyncio.wait_for(subscriber.first.wait(), 60)  # the stored state comes first
+    with contextlib.suppress(TimeoutError):  # the stored state comes first
+        await asyncio.wait_for(subscriber.first.wait(), FIRST_STATE_SECONDS)
+    if not subscriber.first.is_set():
+        subscriber.errors.append(f"no first state in {FIRST_STATE_SECONDS:g} s")
     return subscriber
 
 
 async def open_all(ws_url: str, jobs: list[tuple[str, str]]) -> list[Subscriber]:
+    """The subscriptions that could be opened (a refused one is reported, not fatal)."""
     gate = asyncio.Semaphore(OPEN_CONCURRENCY)
 
-    async def one(token: str, analysis_id: str) -> Subscriber:
+    async def one(token: str, analysis_id: str) -> Subscriber | None:
         async with gate:
-            return await open_subscriber(ws_url, token, analysis_id)
+            try:
+                return await open_subscriber(ws_url, token, analysis_id)
+            except (OSError, TimeoutError, RuntimeError, WebSocketException) as error:
+                print(f"could not open a subscription: {error!r}")
+                return None
 
-    return await asyncio.gather(*(one(token, analysis_id) for token, analysis_id in jobs))
+    opened = await asyncio.gather(*(one(token, analysis_id) for token, analysis_id in jobs))
+    return [subscriber for subscriber in opened if subscriber is not None]
 
 
 async def close_all(subscribers: list[Subscriber]) -> None:
@@ -253,7 +266,7 @@ def cpu_of(pids: dict[str, int]) -> dict[str, float]:
 
 
 async def run_round(
-    redis: Redis, subscribers: list[Subscriber], one: Round, pids: dict[str, int]
+    redis: Redis, subscribers: list[Subscriber], one: Round, pids: dict[str, int], expected: int
 ) -> RoundResult:
     progress = STAGE_PROGRESS[one.stage]
     failed_before = sum(1 for s in subscribers if s.errors)
@@ -272,7 +285,7 @@ async def run_round(
         if progress in s.arrived
     ]
     failed = sum(1 for s in subscribers if s.errors) - failed_before
-    return RoundResult(one, latencies, len(subscribers), publish_seconds, cpu, failed)
+    return RoundResult(one, latencies, expected, publish_seconds, cpu, failed)
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -280,14 +293,28 @@ async def run_round(
 
 @dataclass(frozen=True)
 class Measured:
-    rounds: list[RoundResult]
+    opened: int
+    open_seconds: float
+    failed_opening: int  # refused, or no first state in time, or ended while opening
     rss_before_kib: dict[str, int]  # by process name, before opening the subscriptions
     rss_after_kib: dict[str, int]
+    idle_cpu_ms_per_s: dict[str, float]  # by process name, subscriptions open, no events
+    rounds: list[RoundResult]
     errors: Counter[str]  # the first error of each subscription that saw one
 
 
 def rss_of(pids: dict[str, int]) -> dict[str, int]:
     return {name: rss_kib(pid) for name, pid in pids.items()}
+
+
+async def idle_cpu(pids: dict[str, int]) -> dict[str, float]:
+    """CPU ms per second with every subscription open and no event (one recheck period)."""
+    before = cpu_of(pids)
+    await asyncio.sleep(IDLE_SECONDS)
+    return {
+        name: (seconds - before[name]) * 1000 / IDLE_SECONDS
+        for name, seconds in cpu_of(pids).items()
+    }
 
 
 async def measure(
@@ -296,21 +323,29 @@ async def measure(
     before = rss_of(pids)
     started = time.perf_counter()
     subscribers = await open_all(ws_url, jobs)
-    print(f"opened {len(subscribers)} subscriptions in {time.perf_counter() - started:.1f} s")
+    open_seconds = time.perf_counter() - started
+    failed_opening = len(jobs) - len(subscribers) + sum(1 for s in subscribers if s.errors)
     await asyncio.sleep(2)  # let both processes settle before reading their memory
     after = rss_of(pids)
+    idle = await idle_cpu(pids)
     redis = Redis.from_url(redis_url)
     try:
-        rounds = [await run_round(redis, subscribers, one, pids) for one in ROUNDS]
+        rounds = [await run_round(redis, subscribers, one, pids, len(jobs)) for one in ROUNDS]
     finally:
         await redis.aclose()
         errors = Counter(s.errors[0] for s in subscribers if s.errors)
         await close_all(subscribers)
-    return Measured(rounds, before, after, errors)
+    return Measured(
+        len(subscribers), open_seconds, failed_opening, before, after, idle, rounds, errors
+    )
 
 
 def report(measured: Measured) -> None:
     names = list(measured.rss_before_kib)
+    print(
+        f"opened {measured.opened} subscriptions in {measured.open_seconds:.1f} s; "
+        f"{measured.failed_opening} failed while opening"
+    )
     cpu_heads = " | ".join(f"CPU/event {name}" for name in names)
     print(f"\n| load | delivered | p50 | p99 | max | failed | publishing took | {cpu_heads} |")
     print("|---" * (7 + len(names)) + "|")
@@ -325,9 +360,8 @@ def report(measured: Measured) -> None:
             f"| {r.round.label} | {len(r.latencies_ms)}/{r.expected} | {figures} | {r.failed} | "
             f"{r.publish_seconds * 1000:.0f} ms | {cpu} |"
         )
-    count = measured.rounds[0].expected
     grown = {
-        name: (measured.rss_after_kib[name] - measured.rss_before_kib[name]) / count
+        name: (measured.rss_after_kib[name] - measured.rss_before_kib[name]) / measured.opened
         for name in names
     }
     each = ", ".join(
@@ -336,9 +370,11 @@ def report(measured: Measured) -> None:
         for name in names
     )
     print(
-        f"\nmemory per subscription (RSS after opening − before, ÷ {count}): {each}; "
+        f"\nmemory per subscription (RSS after opening − before, ÷ {measured.opened}): {each}; "
         f"together {sum(grown.values()):+.1f} KiB"
     )
+    idle = ", ".join(f"{name} {ms:.0f} ms/s" for name, ms in measured.idle_cpu_ms_per_s.items())
+    print(f"CPU with the subscriptions open and no events ({IDLE_SECONDS:g} s): {idle}")
     print(
         f"subscriptions ended by an error: {sum(measured.errors.values())}"
         + "".join(f"; {count} × {error}" for error, count in measured.errors.most_common())
