@@ -262,7 +262,11 @@ class RoundResult:
 
 
 def cpu_of(pids: dict[str, int]) -> dict[str, float]:
-    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+    """CPU seconds of each stack process, and of this process (is the client the limit?)."""
+    return {
+        **{name: cpu_seconds(pid) for name, pid in pids.items()},
+        "bench client": time.process_time(),
+    }
 
 
 async def run_round(
@@ -346,16 +350,17 @@ def report(measured: Measured) -> None:
         f"opened {measured.opened} subscriptions in {measured.open_seconds:.1f} s; "
         f"{measured.failed_opening} failed while opening"
     )
-    cpu_heads = " | ".join(f"CPU/event {name}" for name in names)
+    cpu_names = list(measured.rounds[0].cpu_ms_per_event)
+    cpu_heads = " | ".join(f"CPU/event {name}" for name in cpu_names)
     print(f"\n| load | delivered | p50 | p99 | max | failed | publishing took | {cpu_heads} |")
-    print("|---" * (7 + len(names)) + "|")
+    print("|---" * (7 + len(cpu_names)) + "|")
     for r in measured.rounds:
         if r.latencies_ms:
             p50, p99 = percentile(r.latencies_ms, 0.5), percentile(r.latencies_ms, 0.99)
             figures = f"{p50:.1f} ms | {p99:.1f} ms | {max(r.latencies_ms):.1f} ms"
         else:
             figures = "– | – | –"
-        cpu = " | ".join(f"{r.cpu_ms_per_event[name]:.2f} ms" for name in names)
+        cpu = " | ".join(f"{r.cpu_ms_per_event[name]:.2f} ms" for name in cpu_names)
         print(
             f"| {r.round.label} | {len(r.latencies_ms)}/{r.expected} | {figures} | {r.failed} | "
             f"{r.publish_seconds * 1000:.0f} ms | {cpu} |"
