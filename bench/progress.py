@@ -2,13 +2,14 @@
 
 Opens BENCH_SUBSCRIBERS (default 1,000) `analysisProgress` subscriptions over
 graphql-transport-ws, each on its own analysis, spread over 10 users, all held by one
-asyncio process. The analyses are created through the API as a client does, with the
-worker paused so they stay QUEUED and only the events published here reach them. Then
-progress events are published to Redis with waste's own `publish`, one per analysis:
-(a) paced at 500 events/s, (b) all at once. Prints per-event delivery latency (publish →
-gateway subscriber receives it) p50/p99, how many arrived, and the memory each open
-subscription costs the gateway and the waste process (RSS before and after opening).
-"""
+asyncio process. Each user's first analysis is made through the API as a client makes it,
+the rest are SQL copies of it; the worker stays paused, so they stay QUEUED and only the
+events published here reach them. Then one progress event per analysis is published to
+Redis with waste's own `publish`: (a) paced at 500 events/s, (b) all at once. Prints
+per-event delivery latency (publish → gateway subscriber receives it) p50/p99, how many
+arrived, subscriptions ended by an error, CPU per event of the gateway, waste and this
+client, the memory each open subscription costs the gateway and waste (RSS before and
+after opening), and their CPU while the subscriptions sit idle."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
@@ -82,7 +82,7 @@ class Subscriber:
     socket: ClientConnection
     first: asyncio.Event = field(default_factory=asyncio.Event)
     arrived: dict[int, float] = field(default_factory=dict)
-    errors: list[object] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     reader: asyncio.Task[None] | None = None
 
     async def read(self) -> None:
@@ -130,7 +130,7 @@ def raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-@contextmanager
+@contextlib.contextmanager
 def gateway_env() -> Iterator[None]:
     """The gateway takes its settings from the environment it is started in."""
     saved = {name: os.environ.get(name) for name in GATEWAY_ENV}
