@@ -24,7 +24,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
@@ -305,6 +307,23 @@ class Measured:
     idle_cpu_ms_per_s: dict[str, float]  # by process name, subscriptions open, no events
     rounds: list[RoundResult]
     errors: Counter[str]  # the first error of each subscription that saw one
+    pool: str  # waste's database pool waits over the whole run
+
+
+def pool_waits(metrics_url: str) -> str:
+    """Waste's database pool: checkouts that found every connection taken, and how many of
+    them waited 5 s or more (its /metrics)."""
+    waited = slow = 0.0
+    for family in text_string_to_metric_families(httpx.get(metrics_url, timeout=10).text):
+        for sample in family.samples:
+            if sample.name == "bunri_db_pool_wait_seconds_count":
+                waited += sample.value
+                slow += sample.value
+            elif (
+                sample.name == "bunri_db_pool_wait_seconds_bucket" and sample.labels["le"] == "5.0"
+            ):
+                slow -= sample.value
+    return f"{waited:.0f} checkouts waited for a connection, {slow:.0f} of them 5 s or more"
 
 
 def rss_of(pids: dict[str, int]) -> dict[str, int]:
@@ -322,7 +341,11 @@ async def idle_cpu(pids: dict[str, int]) -> dict[str, float]:
 
 
 async def measure(
-    ws_url: str, redis_url: str, jobs: list[tuple[str, str]], pids: dict[str, int]
+    ws_url: str,
+    redis_url: str,
+    jobs: list[tuple[str, str]],
+    pids: dict[str, int],
+    waste_metrics: str,
 ) -> Measured:
     before = rss_of(pids)
     started = time.perf_counter()
@@ -338,9 +361,10 @@ async def measure(
     finally:
         await redis.aclose()
         errors = Counter(s.errors[0] for s in subscribers if s.errors)
+        pool = await asyncio.to_thread(pool_waits, waste_metrics)
         await close_all(subscribers)
     return Measured(
-        len(subscribers), open_seconds, failed_opening, before, after, idle, rounds, errors
+        len(subscribers), open_seconds, failed_opening, before, after, idle, rounds, errors, pool
     )
 
 
@@ -384,6 +408,7 @@ def report(measured: Measured) -> None:
         f"subscriptions ended by an error: {sum(measured.errors.values())}"
         + "".join(f"; {count} × {error}" for error, count in measured.errors.most_common())
     )
+    print(f"waste's database pool over the run: {measured.pool}")
 
 
 def main() -> None:
@@ -406,7 +431,8 @@ def main() -> None:
             )
             pids = {name: processes[name].popen.pid for name in ("gateway", "waste")}
             ws_url = gateway.replace("http://", "ws://", 1)
-            outcome = asyncio.run(measure(ws_url, stack.servers.redis_url, jobs, pids))
+            metrics = waste.local_url().removesuffix("/graphql") + "/metrics"
+            outcome = asyncio.run(measure(ws_url, stack.servers.redis_url, jobs, pids, metrics))
         finally:
             os.killpg(worker, signal.SIGCONT)
         report(outcome)
