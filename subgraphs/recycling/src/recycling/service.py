@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared.taxonomy.terms import normalise
-from recycling.models import Category, Item, ItemTerm
+from recycling.catalogue import Catalogue
+from recycling.models import DATA_VERSION, Category, Item, ItemTerm
 
 
-async def categories_by_code(*, session: AsyncSession, codes: Sequence[str]) -> list[Category]:
-    rows = await session.scalars(select(Category).where(Category.code.in_(codes)))
-    return list(rows)
-
-
-async def categories_by_parent(
-    *, session: AsyncSession, parent_codes: Sequence[str]
-) -> list[Category]:
-    rows = await session.scalars(
-        select(Category).where(Category.parent_code.in_(parent_codes)).order_by(Category.position)
-    )
-    return list(rows)
-
-
-async def top_level_categories(*, session: AsyncSession) -> list[Category]:
-    rows = await session.scalars(
-        select(Category).where(Category.parent_code.is_(None)).order_by(Category.position)
-    )
-    return list(rows)
+async def load_catalogue(*, session: AsyncSession) -> Catalogue:
+    """Every category, with the data version read FIRST: a seed committing in between
+    makes the snapshot look older than it is (reloaded once more), never newer."""
+    version = await session.scalar(select(DATA_VERSION.c.version))
+    return Catalogue.of(version, await session.scalars(select(Category)))
 
 
 @dataclass(frozen=True, slots=True)
