@@ -19,6 +19,8 @@ from sqlalchemy import BigInteger, Column, MetaData, SmallInteger, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from bunri_shared.db import HOUSEKEEPING
+
 log = logging.getLogger(__name__)
 
 DATA_VERSION_PATH = "/data-version"
@@ -56,7 +58,9 @@ class DataVersionWatcher:
 
     async def read(self) -> int | None:
         async with self.sessions() as session:
-            self.version = await session.scalar(select(self.table.c.version))
+            self.version = await session.scalar(
+                select(self.table.c.version), execution_options={HOUSEKEEPING: True}
+            )
         return self.version
 
     async def _poll(self) -> None:

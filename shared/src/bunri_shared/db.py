@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import (
@@ -14,6 +16,10 @@ from sqlalchemy.ext.asyncio import (
 from bunri_shared.metrics import DB_STATEMENTS
 from bunri_shared.telemetry.pool import metered_pool, watch_pool
 from bunri_shared.telemetry.tracing import instrument_engine
+
+# Execution option of statements no request asked for (polls): left out of the count, so
+# a request's statements can be read off the counter.
+HOUSEKEEPING = "bunri_housekeeping"
 
 # Shared extension functions (pg_trgm, cube, earthdistance) live in this schema.
 EXTENSIONS_SCHEMA = "extensions"
@@ -72,8 +78,10 @@ def count_statements(engine: Engine, *, service: str) -> None:
     counter = DB_STATEMENTS.labels(service=service)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args: object) -> None:
-        counter.inc()
+    def _count(*args: Any) -> None:
+        context = args[4]
+        if context is None or not context.execution_options.get(HOUSEKEEPING):
+            counter.inc()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
