@@ -214,8 +214,6 @@ class Stack:
             # A ceiling below the machine's memory: one runaway operation must not take the
             # whole host (it crashes this process, which the supervisor restarts).
             "NODE_OPTIONS": f"--max-old-space-size={GATEWAY_HEAP_MB}",
-            # The Rust query planner, as in the image (router/Dockerfile); "false": the JS one.
-            "HIVE_ROUTER_RUNTIME": os.environ.get("HIVE_ROUTER_RUNTIME", "true"),
             **{
                 f"BUNRI_SUBGRAPH_URL_{subgraph.name.upper()}": subgraph.local_url()
                 for subgraph in self.subgraphs

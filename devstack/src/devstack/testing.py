@@ -78,7 +78,7 @@ class RunningProcess:
     def log_tail(self, size: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-size:]
 
-    def wait_healthy(self, timeout: float = 60) -> None:
+    def wait_healthy(self, timeout: float = 120) -> None:
         if self.spec.health_url is None:
             return
         deadline = time.monotonic() + timeout
