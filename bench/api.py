@@ -252,3 +252,7 @@ def _print_ratios(rows: dict[str, Figures]) -> None:
     for label in ("list gateway", "list gateway, no cache"):
         overhead = rows["list direct"].rate / rows[label].rate
         print(f"  {label} overhead (direct ÷ gateway)  {overhead:5.2f}x  (<= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
