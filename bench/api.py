@@ -16,12 +16,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bench.common import bench_log_dir, bench_stack
+from devstack.embedded import free_port
+from devstack.paths import SUPERGRAPH_SDL
+from devstack.stack import Stack
 from devstack.testing import RunningProcess, running_processes
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -45,16 +50,27 @@ class Figures:
 
 
 def _wrk(url: str, *, body: str | None, headers: dict[str, str], connections: int) -> str:
+    """`body` may contain LATITUDE: each request then asks for another random position
+    (a question no cache has seen)."""
     script = "wrk.method = 'POST'\n" if body is not None else ""
-    if body is not None:
-        script += f"wrk.body = {json.dumps(body)}\n"
     for name, value in headers.items():
         script += f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}\n"
+    if body is not None and "LATITUDE" in body:
+        head, tail = body.split("LATITUDE")
+        script += (
+            "request = function()\n"
+            f"  local body = {json.dumps(head)}"
+            " .. string.format('%.6f', 37.4 + math.random() * 0.3)"
+            f" .. {json.dumps(tail)}\n"
+            "  return wrk.format(nil, nil, nil, body)\nend\n"
+        )
+    elif body is not None:
+        script += f"wrk.body = {json.dumps(body)}\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     try:
         done = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{SECONDS}s", "--latency",
+            ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{SECONDS}s", "--latency",
              "-s", lua.name, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
@@ -146,46 +162,66 @@ def _graphql(query: str) -> str:
     return json.dumps({"query": query})
 
 
+@contextmanager
+def _uncached_gateway(stack: Stack, log_dir: Path) -> Iterator[tuple[str, RunningProcess]]:
+    """A second gateway with no response cache: what every answer costs when it is
+    computed (and the figure to compare with the first wave's)."""
+    port = free_port()
+    spec = stack.gateway_process(
+        SUPERGRAPH_SDL, name="gateway-uncached", port=port,
+        extra_env={"BUNRI_RESPONSE_CACHE": "false"},
+    )  # fmt: skip
+    process = RunningProcess(spec, log_dir)
+    try:
+        process.wait_healthy()
+        yield f"http://127.0.0.1:{port}/graphql", process
+    finally:
+        process.stop()
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     with (
         bench_stack() as stack,
         running_processes(stack, bench_log_dir()) as processes,
+        _uncached_gateway(stack, bench_log_dir()) as (uncached, uncached_process),
     ):
-        groups = _process_groups(processes)
+        groups = _process_groups({**processes, "gateway-uncached": uncached_process})
         secret = {"X-Bunri-Gateway-Secret": stack.gateway_secret}
         json_headers = {"Content-Type": "application/json"}
         recycling = next(s for s in stack.subgraphs if s.name == "recycling")
         direct = recycling.local_url()
         gateway = stack.gateway_url
-        rows: dict[str, Figures] = {}
+        to_subgraph = {**json_headers, **secret}
+        readme_anywhere = README.replace("37.5665", "LATITUDE")
         plan = {
-            "/health (recycling, the floor)": (
-                direct.removesuffix("/graphql") + "/health", None, {}, CONNECTIONS
-            ),
-            "wasteCategories { code name } direct": (
-                direct, _graphql(LIST), {**json_headers, **secret}, CONNECTIONS
-            ),
-            "wasteCategories { code name } gateway": (
-                gateway, _graphql(LIST), json_headers, CONNECTIONS
-            ),
-            "README federated query, gateway": (
-                gateway, _graphql(README), json_headers, CONNECTIONS
-            ),
-            "searchDisposalItems direct": (
-                direct, _graphql(SEARCH), {**json_headers, **secret}, CONNECTIONS
-            ),
-            "searchDisposalItems gateway": (gateway, _graphql(SEARCH), json_headers, CONNECTIONS),
-            "{ __typename } direct, 1 connection": (
-                direct, _graphql("{ __typename }"), {**json_headers, **secret}, 1
-            ),
+            "/health (recycling, the floor)": (direct.removesuffix("/graphql") + "/health",
+                                               None, {}, CONNECTIONS),
+            "list direct": (direct, _graphql(LIST), to_subgraph, CONNECTIONS),
+            "list gateway": (gateway, _graphql(LIST), json_headers, CONNECTIONS),
+            "list gateway, no cache": (uncached, _graphql(LIST), json_headers, CONNECTIONS),
+            "README gateway": (gateway, _graphql(README), json_headers, CONNECTIONS),
+            "README gateway, no cache": (uncached, _graphql(README), json_headers, CONNECTIONS),
+            "README gateway, new position each": (gateway, _graphql(readme_anywhere),
+                                                  json_headers, CONNECTIONS),
+            "search direct": (direct, _graphql(SEARCH), to_subgraph, CONNECTIONS),
+            "search gateway": (gateway, _graphql(SEARCH), json_headers, CONNECTIONS),
+            "search gateway, no cache": (uncached, _graphql(SEARCH), json_headers, CONNECTIONS),
+            "{ __typename } direct, 1 connection": (direct, _graphql("{ __typename }"),
+                                                    to_subgraph, 1),
         }  # fmt: skip
-        # Warm every path once (parser and validation caches, connection pools).
+        # Warm every path once (parser and validation caches, connection pools, catalogue).
         for url, body, headers, _ in plan.values():
-            httpx.post(url, content=body, headers=headers) if body else httpx.get(url)
-        print(f"wrk, {CONNECTIONS} connections, {SECONDS} s per operation, one run\n")
-        print(f"{'operation':<42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  CPU ms/request")
+            if body is None:
+                httpx.get(url)
+            else:
+                httpx.post(url, content=body.replace("LATITUDE", "37.5"), headers=headers)
+        print(f"wrk, {CONNECTIONS} connections, {SECONDS} s per operation, one run")
+        print("list = { wasteCategories { code name } }; README = the README's federated query")
+        print('search = searchDisposalItems("페트병"); no cache = a gateway without one\n')
+        print(f"{'operation':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  CPU ms/request")
+        rows: dict[str, Figures] = {}
         for label, (url, body, headers, connections) in plan.items():
             figures = measure(
                 url, body=body, headers=headers, groups=groups, connections=connections
@@ -193,18 +229,29 @@ def main() -> None:
             rows[label] = figures
             cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(figures.cpu_ms.items()))
             print(
-                f"{label:<42} {figures.rate:>8.0f} {figures.p50_ms:>8.1f} "
+                f"{label:<38} {figures.rate:>8.0f} {figures.p50_ms:>8.1f} "
                 f"{figures.p99_ms:>8.1f}  {cpu}"
             )
-        floor = rows["/health (recycling, the floor)"].rate
-        list_direct = rows["wasteCategories { code name } direct"].rate
-        list_gateway = rows["wasteCategories { code name } gateway"].rate
-        readme = rows["README federated query, gateway"]
-        print("\nratios (targets from issue 10):")
-        print(f"  list query direct / /health        {list_direct / floor:7.1%}  (>= 25 %)")
-        print(f"  README query gateway / /health     {readme.rate / floor:7.1%}  (>= 6 %)")
-        print(f"  README query p99, {CONNECTIONS} connections  {readme.p99_ms:7.1f} ms  (<= 100)")
-        print(f"  list gateway overhead (direct/gw)  {list_direct / list_gateway:7.2f}x  (<= 1.5)")
+        _print_ratios(rows)
+
+
+def _print_ratios(rows: dict[str, Figures]) -> None:
+    floor = rows["/health (recycling, the floor)"].rate
+
+    def share(label: str) -> str:
+        return f"{rows[label].rate / floor:7.1%}"
+
+    print("\nratios (targets from issue 10):")
+    print(f"  list direct / /health                     {share('list direct')}  (>= 25 %)")
+    print(f"  README gateway / /health                  {share('README gateway')}  (>= 6 %)")
+    print(f"  README gateway, no cache / /health        {share('README gateway, no cache')}")
+    print(f"  README new position each / /health       "
+          f"{share('README gateway, new position each')}")  # fmt: skip
+    for label in ("README gateway", "README gateway, no cache"):
+        print(f"  {label} p99, {CONNECTIONS} connections  {rows[label].p99_ms:9.1f} ms  (<= 100)")
+    for label in ("list gateway", "list gateway, no cache"):
+        overhead = rows["list direct"].rate / rows[label].rate
+        print(f"  {label} overhead (direct ÷ gateway)  {overhead:5.2f}x  (<= 1.5)")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@
  *   BUNRI_UPSTREAM_TIMEOUT_MS  a subgraph fetch is abandoned (and cancelled) after this
  *                              (default 15000; subscriptions are exempt)
  *   BUNRI_MAX_SUBSCRIPTIONS_PER_CONNECTION / _PER_ADDRESS   open subscriptions (10 / 100)
+ *   BUNRI_RESPONSE_CACHE       "false": no response cache for public reference data (cache.ts)
+ *   BUNRI_RESPONSE_CACHE_TTL_SECONDS   the longest a cached answer lives (default 300)
  *
  * Endpoints: /graphql (HTTP, SSE with `Accept: text/event-stream`, graphql-ws WebSocket
  * [graphql-transport-ws subprotocol]); GraphiQL on GET /graphql; /healthcheck; /readiness.
@@ -82,6 +84,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 
+import { useReferenceResponseCache } from './cache.ts';
 import { useOperationCost } from './cost.ts';
 import {
   armorRefusal,
@@ -470,7 +473,7 @@ export const gatewayConfig = defineConfig({
   openTelemetry: openTelemetryConfig, // traces: see telemetry.ts
   prometheus: prometheusConfig, // /metrics: see telemetry.ts
 
-  plugins: () => [
+  plugins: (context) => [
     useCostRefusalMetric(), // see telemetry.ts
     useRequestBodyLimit(envInt('BUNRI_MAX_REQUEST_BYTES', 2_000_000)),
     maxDepthPlugin({ n: envInt('BUNRI_MAX_DEPTH', 12), ...armorRefusal() }),
@@ -478,6 +481,18 @@ export const gatewayConfig = defineConfig({
     useValidationErrorCodes(),
     // Development answers say what each operation cost, so clients can see their budget.
     useOperationCost({ maxCost: MAX_COST, reportEstimate: GRAPHIQL }),
+    // Public reference data answered from memory until a seeder or importer changes it
+    // (cache.ts); after the cost plugin, so a cached answer keeps its `extensions.cost`.
+    ...(process.env.BUNRI_RESPONSE_CACHE === 'false'
+      ? []
+      : [
+          useReferenceResponseCache(context, {
+            supergraphPath,
+            urlOverrides: subgraphUrlOverrides(),
+            secret: process.env.BUNRI_GATEWAY_SECRET,
+            ttlSeconds: envInt('BUNRI_RESPONSE_CACHE_TTL_SECONDS', 300),
+          }),
+        ]),
     useSubscriptionGuards({
       allowedOrigins: corsOrigins(),
       perConnection: envInt('BUNRI_MAX_SUBSCRIPTIONS_PER_CONNECTION', 10),

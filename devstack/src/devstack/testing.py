@@ -78,7 +78,7 @@ class RunningProcess:
     def log_tail(self, size: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-size:]
 
-    def wait_healthy(self, timeout: float = 60) -> None:
+    def wait_healthy(self, timeout: float = 120) -> None:
         if self.spec.health_url is None:
             return
         deadline = time.monotonic() + timeout
@@ -156,8 +156,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 @pytest.fixture(scope="session")
 def port_base() -> int:
-    """Ports base…base+6: subgraphs and gateway; base+8: the example web app."""
-    return free_port_block(9)
+    """Ports base…base+7: subgraphs and gateway; base+8: the example web app; base+9…:
+    the workers' metrics. One block: ports chosen separately could collide before bound."""
+    return free_port_block(16)
 
 
 @pytest.fixture(scope="session")
@@ -195,7 +196,7 @@ def stack(servers: Servers, port_base: int, web_origin: str, otlp_receiver: Otlp
         data_dir=data_dir() / "test",
         env_overrides={**TEST_SETTINGS, **trace_settings(otlp_receiver)},
         # base+8 is the web app's (web_origin): the workers' metrics ports start after it.
-        worker_metrics_port=free_port_block(len(subgraphs), start=base + 9),
+        worker_metrics_port=base + 9,
         cors_origins=",".join((*DEV_ORIGINS, web_origin)),
     )
     prepared.prepare(fresh=True)

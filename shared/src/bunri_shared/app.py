@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -10,11 +11,13 @@ import strawberry
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from starlette.requests import HTTPConnection
+from sqlalchemy import Table
+from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from bunri_shared.auth.websocket import AuthenticatedGraphQLRouter
+from bunri_shared.auth.websocket import AuthenticatedGraphQL
 from bunri_shared.context import RequestContext
+from bunri_shared.data_version import DataVersionWatcher, data_version_router
 from bunri_shared.logging import configure_logging
 from bunri_shared.messaging import ROUTES
 from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
@@ -36,6 +39,7 @@ def create_app(
     public_prefixes: tuple[str, ...] = (),
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
+    data_version: Table | None = None,
 ) -> FastAPI:
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
@@ -53,6 +57,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = Resources.open(settings)
         app.state.resources = resources
+        watcher = None
+        if data_version is not None:
+            watcher = app.state.data_version = DataVersionWatcher(data_version, resources.sessions)
+            with contextlib.suppress(Exception):  # the poll retries; /ready reports outages
+                await watcher.read()
+            watcher.start()
         if on_startup:
             await on_startup(resources)
         try:
@@ -60,24 +70,28 @@ def create_app(
         finally:
             if on_shutdown:
                 await on_shutdown(resources)
+            if watcher is not None:
+                await watcher.stop()
             await resources.close()
 
     app = FastAPI(title=f"bunri-{settings.service_name}", lifespan=lifespan, docs_url=None)
 
-    async def get_context(connection: HTTPConnection) -> RequestContext:
-        return await context_class.build(connection)
-
-    graphql = AuthenticatedGraphQLRouter(
+    graphql = AuthenticatedGraphQL(
         schema,
-        context_getter=get_context,
+        context_class=context_class,
         graphql_ide="graphiql" if settings.graphiql else None,
         # Only graphql-transport-ws: the legacy protocol had an auth bypass (CVE-2026-35523).
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=settings.ws_allowed_origins,
     )
-    app.include_router(graphql, prefix="/graphql")
+    app.router.routes += [
+        Route("/graphql", graphql, methods=["GET", "POST"], include_in_schema=False),
+        WebSocketRoute("/graphql", graphql),
+    ]
     for router in routers:
         app.include_router(router)
+    if data_version is not None:
+        app.include_router(data_version_router())
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -14,7 +14,7 @@ from bunri_shared.request_id import REQUEST_ID_HEADER, accept_or_make, current_r
 
 access_log = logging.getLogger("bunri.access")
 # Probes are polled every few seconds: logging them would drown everything else.
-QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics", "/data-version"})
 
 # Probes must work without the secret; everything else must come through the gateway.
 OPEN_PATHS = frozenset({"/health", "/ready", "/metrics", "/.well-known/jwks.json"})

@@ -11,10 +11,11 @@ from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from bunri_shared.data_version import bump_data_version
 from bunri_shared.db import search_path, with_driver
 from bunri_shared.taxonomy import load_taxonomy
 from locations.keco import ParseResult, Site, SkippedRow, parse_file
-from locations.models import SCHEMA, DropOffPoint
+from locations.models import DATA_VERSION, SCHEMA, DropOffPoint
 
 SOURCE = "keco"
 COMPARED = (
@@ -108,6 +109,8 @@ def import_sites(database_url: str, path: Path, *, prune: bool = False) -> Impor
     try:
         with Session(engine) as session, session.begin():
             _apply(session, parsed, report, prune=prune)
+            if report.inserted or report.updated or report.removed:
+                bump_data_version(session, DATA_VERSION)
     finally:
         engine.dispose()
     return report

@@ -3,6 +3,9 @@
 from bunri_shared.app import create_app
 from locations.config import Settings
 from locations.context import Context
+from locations.models import DATA_VERSION
 from locations.schema import schema
 
-app = create_app(settings=Settings(), schema=schema, context_class=Context)
+app = create_app(
+    settings=Settings(), schema=schema, context_class=Context, data_version=DATA_VERSION
+)

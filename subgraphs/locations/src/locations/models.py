@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 from sqlalchemy.types import UserDefinedType
 
+from bunri_shared.data_version import data_version_table
 from bunri_shared.db import schema_metadata
 
 SCHEMA = "locations"
@@ -62,3 +63,7 @@ class DropOffPoint(Base):
         Index("ix_drop_off_points_position", "position", postgresql_using="gist"),
         Index("ix_drop_off_points_search_categories", "search_categories", postgresql_using="gin"),
     )
+
+
+# Bumped by the importer in its transaction (bunri_shared.data_version).
+DATA_VERSION = data_version_table(Base.metadata)

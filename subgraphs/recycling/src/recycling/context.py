@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from functools import cached_property
-
 from bunri_shared.context import RequestContext
-from recycling.loaders import Loaders
+from recycling import service
+from recycling.catalogue import Catalogue, CatalogueCache
 
 
 class Context(RequestContext):
-    @cached_property
-    def loaders(self) -> Loaders:
-        return Loaders(self.sessions)
+    async def catalogue(self) -> Catalogue:
+        """The taxonomy, from memory unless the data version moved since it was read."""
+        state = self.connection.app.state
+        cache: CatalogueCache = state.catalogue
+
+        async def load() -> Catalogue:
+            async with self.sessions() as session:
+                return await service.load_catalogue(session=session)
+
+        return await cache.get(state.data_version.version, load)

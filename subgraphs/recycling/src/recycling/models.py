@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Identity, Index, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bunri_shared.data_version import data_version_table
 from bunri_shared.db import schema_metadata
 
 SCHEMA = "recycling"
@@ -61,3 +62,7 @@ class ItemTerm(Base):
             postgresql_ops={"term": "extensions.gin_trgm_ops"},
         ),
     )
+
+
+# Bumped by the seeder in its transaction (bunri_shared.data_version).
+DATA_VERSION = data_version_table(Base.metadata)

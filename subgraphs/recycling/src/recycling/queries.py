@@ -28,12 +28,8 @@ class Query:
             strawberry.argument(description="Code of the parent category; null: top level."),
         ] = None,
     ) -> list[WasteCategory]:
-        if parent_code is None:
-            async with info.context.sessions() as session:
-                rows = await service.top_level_categories(session=session)
-        else:
-            rows = await info.context.loaders.children.load(parent_code)
-        return [WasteCategory.from_row(row) for row in rows]
+        catalogue = await info.context.catalogue()
+        return [WasteCategory.from_row(row) for row in catalogue.children(parent_code)]
 
     @strawberry.field(description="One category by its code; null if there is none.")
     async def waste_category(
@@ -41,7 +37,7 @@ class Query:
         info: Info,
         code: Annotated[strawberry.ID, strawberry.argument(description="The category's code.")],
     ) -> WasteCategory | None:
-        row = await info.context.loaders.category.load(code)
+        row = (await info.context.catalogue()).category(code)
         return WasteCategory.from_row(row) if row else None
 
     @strawberry.field(

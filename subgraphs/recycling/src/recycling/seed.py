@@ -6,10 +6,11 @@ from sqlalchemy import create_engine, delete, func, select
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.orm import Session
 
+from bunri_shared.data_version import bump_data_version
 from bunri_shared.db import with_driver
 from bunri_shared.taxonomy import CategoryEntry, load_taxonomy
 from bunri_shared.taxonomy.terms import normalise
-from recycling.models import Category, Item, ItemTerm
+from recycling.models import DATA_VERSION, Category, Item, ItemTerm
 
 
 def seed(database_url: str) -> str:
@@ -18,6 +19,7 @@ def seed(database_url: str) -> str:
     try:
         with Session(engine) as session, session.begin():
             _upsert(session, entries)
+            bump_data_version(session, DATA_VERSION)
             categories = session.scalar(select(func.count()).select_from(Category))
             items = session.scalar(select(func.count()).select_from(Item))
     finally:

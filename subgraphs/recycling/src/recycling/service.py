@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Integer, Text, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared.taxonomy.terms import normalise
-from recycling.models import Category, Item, ItemTerm
+from recycling.catalogue import Catalogue
+from recycling.models import DATA_VERSION, Category, Item, ItemTerm
 
 
-async def categories_by_code(*, session: AsyncSession, codes: Sequence[str]) -> list[Category]:
-    rows = await session.scalars(select(Category).where(Category.code.in_(codes)))
-    return list(rows)
-
-
-async def categories_by_parent(
-    *, session: AsyncSession, parent_codes: Sequence[str]
-) -> list[Category]:
-    rows = await session.scalars(
-        select(Category).where(Category.parent_code.in_(parent_codes)).order_by(Category.position)
-    )
-    return list(rows)
-
-
-async def top_level_categories(*, session: AsyncSession) -> list[Category]:
-    rows = await session.scalars(
-        select(Category).where(Category.parent_code.is_(None)).order_by(Category.position)
-    )
-    return list(rows)
+async def load_catalogue(*, session: AsyncSession) -> Catalogue:
+    """Every category, with the data version read FIRST: a seed committing in between
+    makes the snapshot look older than it is (reloaded once more), never newer."""
+    version = await session.scalar(select(DATA_VERSION.c.version))
+    return Catalogue.of(version, await session.scalars(select(Category)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,36 +25,45 @@ class Match:
     score: float
 
 
+# Built once: constructing this expression on every call cost more CPU than running it.
+_TERM = bindparam("term", type_=Text)
+_CONTAINS = ItemTerm.term.like(bindparam("contains", type_=Text), escape="/")
+_SIMILARITY = func.similarity(ItemTerm.term, _TERM)
+_SCORE = func.max(
+    case(
+        (ItemTerm.term == _TERM, 3.0),
+        (ItemTerm.term.like(bindparam("prefix", type_=Text), escape="/"), 2.0 + _SIMILARITY),
+        (_CONTAINS, 1.0 + _SIMILARITY),
+        else_=func.greatest(_SIMILARITY, func.word_similarity(_TERM, ItemTerm.term)),
+    )
+).label("score")
+_SEARCH = (
+    select(Item, _SCORE)
+    .join(ItemTerm, ItemTerm.item_id == Item.id)
+    .where(
+        or_(
+            ItemTerm.term.op("%")(_TERM),  # whole-term similarity
+            ItemTerm.term.op("%>")(_TERM),  # the query resembles part of the term
+            _CONTAINS,
+        )
+    )
+    .group_by(Item.id)
+    .order_by(_SCORE.desc(), Item.name_ko)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 async def search_items(*, session: AsyncSession, query: str, limit: int) -> list[Match]:
     """Items whose names or synonyms resemble the query, best first, found by the
     trigram index on `item_terms` (typos, spacing and partial words all match)."""
     term = normalise(query)
-    contains = ItemTerm.term.contains(term, autoescape=True)
-    score = case(
-        (ItemTerm.term == term, 3.0),
-        (
-            ItemTerm.term.startswith(term, autoescape=True),
-            2.0 + func.similarity(ItemTerm.term, term),
-        ),
-        (contains, 1.0 + func.similarity(ItemTerm.term, term)),
-        else_=func.greatest(
-            func.similarity(ItemTerm.term, term), func.word_similarity(term, ItemTerm.term)
-        ),
+    escaped = _like_escaped(term)
+    rows = await session.execute(
+        _SEARCH,
+        {"term": term, "contains": f"%{escaped}%", "prefix": f"{escaped}%", "limit": limit},
     )
-    best = func.max(score).label("score")
-    statement = (
-        select(Item, best)
-        .join(ItemTerm, ItemTerm.item_id == Item.id)
-        .where(
-            or_(
-                ItemTerm.term.op("%")(term),  # whole-term similarity
-                ItemTerm.term.op("%>")(term),  # the query resembles part of the term
-                contains,
-            )
-        )
-        .group_by(Item.id)
-        .order_by(best.desc(), Item.name_ko)
-        .limit(limit)
-    )
-    rows = await session.execute(statement)
     return [Match(item, float(s)) for item, s in rows.tuples()]

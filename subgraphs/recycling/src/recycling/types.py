@@ -31,7 +31,7 @@ class NotAcceptedItem:
     async def goes_to(self, info: Info) -> WasteCategory | None:
         if self.goes_to_code is None:
             return None
-        row = await info.context.loaders.category.load(self.goes_to_code)
+        row = (await info.context.catalogue()).category(self.goes_to_code)
         return WasteCategory.from_row(row) if row else None
 
 
@@ -72,7 +72,7 @@ class WasteCategory:
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: strawberry.ID) -> Self | None:
-        row = await info.context.loaders.category.load(code)
+        row = (await info.context.catalogue()).category(code)
         return cls.from_row(row) if row else None
 
     @strawberry.field(description="The category's name.")
@@ -83,7 +83,7 @@ class WasteCategory:
     async def parent(self, info: Info) -> WasteCategory | None:
         if self.row.parent_code is None:
             return None
-        row = await info.context.loaders.category.load(self.row.parent_code)
+        row = (await info.context.catalogue()).category(self.row.parent_code)
         return WasteCategory.from_row(row) if row else None
 
     @strawberry.field(
@@ -91,7 +91,7 @@ class WasteCategory:
         directives=[cost.assumed_size(cost.SIBLING_CATEGORY_BOUND)],
     )
     async def children(self, info: Info) -> list[WasteCategory]:
-        rows = await info.context.loaders.children.load(self.row.code)
+        rows = (await info.context.catalogue()).children(self.row.code)
         return [WasteCategory.from_row(row) for row in rows]
 
     @strawberry.field(description="How to dispose of it; null for purely grouping categories.")
@@ -109,7 +109,7 @@ class DisposalItem:
 
     @strawberry.field(description="The category it goes to.")
     async def category(self, info: Info) -> WasteCategory:
-        row = await info.context.loaders.category.load(self.row.category_code)
+        row = (await info.context.catalogue()).category(self.row.category_code)
         if row is None:  # the foreign key makes this impossible
             raise LookupError(f"item {self.row.id} has no category {self.row.category_code}")
         return WasteCategory.from_row(row)

@@ -1,0 +1,109 @@
+"""Reference data is cached (recycling's catalogue in memory, the gateway's response cache)
+and every cache lets go when a seeder or importer changes the data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import psycopg
+
+from devstack.testing import RunningStack, graphql, sign_up
+from recycling.seed import seed
+
+PAPER = '{ wasteCategory(code: "PAPER") { code name(language: EN) } }'
+NEAR = """query ($lat: Float!) {
+  dropOffPointsNear(latitude: $lat, longitude: 126.978, radiusMeters: 50000, first: 3) {
+    distanceMeters point { id name acceptedCategories { code name(language: EN) } } } }"""
+
+
+def _eventually(check: Callable[[], bool], *, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "the change was not seen in time"
+        time.sleep(0.2)
+
+
+def _name(running: RunningStack) -> str:
+    body = graphql(running.gateway_url, PAPER)
+    assert "errors" not in body, body
+    return body["data"]["wasteCategory"]["name"]
+
+
+def test_a_changed_taxonomy_is_served_within_seconds(running: RunningStack) -> None:
+    assert _name(running) == "Paper"
+    assert _name(running) == "Paper"  # now from the caches
+    url = running.role_url("recycling")
+    try:
+        # What a seeder with a new taxonomy does: change the rows, bump the version, commit.
+        with psycopg.connect(url) as connection:
+            connection.execute(
+                "UPDATE recycling.categories SET name_en = 'Paper and cardboard'"
+                " WHERE code = 'PAPER'"
+            )
+            connection.execute("UPDATE recycling.data_version SET version = version + 1")
+        _eventually(lambda: _name(running) == "Paper and cardboard")
+    finally:
+        seed(url)  # the real seeder restores the taxonomy, and bumps the version itself
+    _eventually(lambda: _name(running) == "Paper")
+
+
+def test_an_uncommitted_change_is_never_cached(running: RunningStack) -> None:
+    url = running.role_url("recycling")
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "UPDATE recycling.categories SET name_en = 'Not yet' WHERE code = 'PAPER'"
+        )
+        connection.execute("UPDATE recycling.data_version SET version = version + 1")
+        time.sleep(2.5)  # two polls of the data version while the transaction is open
+        assert _name(running) == "Paper"
+        connection.rollback()
+    assert _name(running) == "Paper"
+
+
+def test_the_gateway_answers_a_repeated_public_query_from_its_cache(
+    running: RunningStack,
+) -> None:
+    variables = {"lat": 37.5665}
+    first = graphql(running.gateway_url, NEAR, variables)
+    assert "errors" not in first and len(first["data"]["dropOffPointsNear"]) == 3, first
+    before = running.statements("locations")
+    # With or without a token, the same public answer, and locations is not asked again.
+    # (A cached answer skips planning and pricing: no development `extensions.cost`.)
+    token = sign_up(running)["accessToken"]
+    assert graphql(running.gateway_url, NEAR, variables)["data"] == first["data"]
+    assert graphql(running.gateway_url, NEAR, variables, token=token)["data"] == first["data"]
+    assert running.statements("locations") == before
+    # Other arguments are another question.
+    other = graphql(running.gateway_url, NEAR, {"lat": 37.4})
+    assert "errors" not in other and other != first
+    assert running.statements("locations") > before
+
+
+def test_an_answer_with_private_data_is_never_cached(running: RunningStack) -> None:
+    query = "{ me { id email } wasteCategories { code } }"
+    alice, bob = sign_up(running), sign_up(running)
+    for account in (alice, bob, alice):
+        body = graphql(running.gateway_url, query, token=account["accessToken"])
+        assert body["data"]["me"]["id"] == account["user"]["id"], body
+    assert graphql(running.gateway_url, query)["data"]["me"] is None
+
+
+def test_an_import_is_served_within_seconds(running: RunningStack) -> None:
+    variables = {"lat": 37.5665}
+    point = graphql(running.gateway_url, NEAR, variables)["data"]["dropOffPointsNear"][0]["point"]
+
+    def first_name() -> str:
+        body = graphql(running.gateway_url, NEAR, variables)
+        return body["data"]["dropOffPointsNear"][0]["point"]["name"]
+
+    with psycopg.connect(running.role_url("locations")) as connection:
+        # What the importer does when a site is renamed: the row and the version, one commit.
+        for name in (f"{point['name']} (renamed)", point["name"]):
+            with connection.transaction():
+                connection.execute(
+                    "UPDATE locations.drop_off_points SET name = %s WHERE id = %s",
+                    (name, point["id"]),
+                )
+                connection.execute("UPDATE locations.data_version SET version = version + 1")
+            _eventually(lambda name=name: first_name() == name)
