@@ -16,7 +16,7 @@ help:
 	@echo "make lint     ruff check + format check"
 	@echo "make schema   export every subgraph SDL and compose router/supergraph.graphql"
 	@echo "make schema-check [BASE=origin/main]   stale SDLs, composition, breaking changes"
-	@echo "make bench [BENCH=nearby|analysis|api|hostile|tracing]   print benchmark figures"
+	@echo "make bench [BENCH=nearby|analysis|api|progress|hostile|tracing]   print benchmark figures"
 	@echo "make migrate  create roles/schemas, migrate and load reference data"
 	@echo "make import-sites FILE=path.csv [PRUNE=1]   import KECO-format drop-off sites"
 
