@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Self
 
 import strawberry
@@ -13,22 +12,21 @@ from bunri_shared.errors import not_found
 from bunri_shared.i18n import Language, LanguageArgument
 from bunri_shared.ids import parse_uuid
 from bunri_shared.paging import page_size, paged
-from waste import service, stages
+from waste import service, stages, state
 from waste.context import Context
 from waste.models import Analysis
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.enum(description="Where an analysis stands; the last three are final.")
-class AnalysisStatus(Enum):
-    QUEUED = strawberry.enum_value("QUEUED", description="Waiting for a worker.")
-    RUNNING = strawberry.enum_value("RUNNING", description="A worker is on it.")
-    SUCCEEDED = strawberry.enum_value("SUCCEEDED", description="Final: `result` says what it is.")
-    UNCLASSIFIED = strawberry.enum_value(
-        "UNCLASSIFIED", description="Final: an honest could-not-tell; try again with a hint."
-    )
-    FAILED = strawberry.enum_value("FAILED", description="Final: `error` says why.")
+AnalysisStatus = strawberry.enum(
+    state.AnalysisStatus,
+    name="AnalysisStatus",
+    description="Where an analysis stands; the last three are final.",
+)
+# Each value's description comes from state.py (which knows no Strawberry).
+for _value in AnalysisStatus.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = state.DESCRIPTIONS[state.AnalysisStatus(_value.value)]
 
 
 AnalysisStage = strawberry.enum(
@@ -149,11 +147,16 @@ class AnalysisError:
 @strawberry.federation.type(keys=["id"], description="One analysis of one uploaded image.")
 class WasteAnalysis:
     id: strawberry.ID = strawberry.field(description="The analysis's id.")
-    row: strawberry.Private[Analysis]
+    # What is shown, from a row or from a progress event (no database read then).
+    row: strawberry.Private[state.AnalysisState]
 
     @classmethod
     def from_row(cls, row: Analysis) -> Self:
-        return cls(id=strawberry.ID(str(row.id)), row=row)
+        return cls.from_state(state.AnalysisState.of(row))
+
+    @classmethod
+    def from_state(cls, analysis: state.AnalysisState) -> Self:
+        return cls(id=strawberry.ID(str(analysis.id)), row=analysis)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
@@ -165,7 +168,7 @@ class WasteAnalysis:
 
     @strawberry.field(description="Where it stands; SUCCEEDED, UNCLASSIFIED, FAILED are final.")
     def status(self) -> AnalysisStatus:
-        return AnalysisStatus(self.row.status)
+        return self.row.status
 
     @strawberry.field(description="The step it is at (see AnalysisStage for the order).")
     def stage(self) -> AnalysisStage:  # type: ignore[valid-type]
@@ -255,13 +258,25 @@ class AnalysisProgressEvent:
     points_awarded: int | None = strawberry.field(
         description="On the final event: the points this analysis earned (0 for none)."
     )
-    row: strawberry.Private[Analysis]
+    row: strawberry.Private[state.AnalysisState]
+
+    @classmethod
+    def of(cls, analysis: state.AnalysisState) -> Self:
+        """Built from the state alone: an event needs no database read."""
+        return cls(
+            analysis_id=strawberry.ID(str(analysis.id)),
+            status=analysis.status,
+            stage=stages.public_stage(analysis.stage, analysis.status),
+            progress=analysis.progress,
+            points_awarded=analysis.points_awarded,
+            row=analysis,
+        )
 
     @strawberry.field(description="A short sentence about this stage for the user.")
     def message(self, language: LanguageArgument = Language.KO) -> str | None:
         return stages.message(
             self.stage,
-            status=self.status.value,
+            status=self.status,
             language=language or Language.KO,
             points_awarded=self.points_awarded,
             error_code=self.row.error_code,
@@ -269,4 +284,4 @@ class AnalysisProgressEvent:
 
     @strawberry.field(description="The analysis as stored at this event.")
     def analysis(self) -> WasteAnalysis:
-        return WasteAnalysis.from_row(self.row)
+        return WasteAnalysis.from_state(self.row)
