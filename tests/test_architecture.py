@@ -1,4 +1,5 @@
-"""The layout's rules, checked: no subgraph imports another; shared/ imports none of them."""
+"""The layout's rules, checked: no subgraph imports another; shared/ imports none of them;
+inside a subgraph, SQL only in its service layer, no GraphQL there, no worker code in the API."""
 
 from __future__ import annotations
 
@@ -196,15 +197,24 @@ def test_the_sql_rule_sees_sql() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", SUBGRAPHS)
-def test_the_api_process_imports_no_worker_code(name: str) -> None:
+def _api_modules(name: str) -> set[str]:
+    """`<name>.main` and every module of the package it imports, transitively."""
     known = _modules(name)
     seen, todo = set(), [f"{name}.main"]
     while todo:
         module = todo.pop()
-        if module in seen:
-            continue
-        seen.add(module)
-        todo += _imported_modules(module, _tree(known[module]), known)
-    offending = sorted(m for m in seen if WORKER_NAMES & set(m.split(".")[1:]))
+        if module not in seen:
+            seen.add(module)
+            todo += _imported_modules(module, _tree(known[module]), known)
+    return seen
+
+
+@pytest.mark.parametrize("name", SUBGRAPHS)
+def test_the_api_process_imports_no_worker_code(name: str) -> None:
+    offending = sorted(m for m in _api_modules(name) if WORKER_NAMES & set(m.split(".")[1:]))
     assert not offending, f"{name}.main imports worker modules: {offending}"
+
+
+def test_the_import_walk_reaches_deep_modules() -> None:
+    """Not vacuous: main → reconciler → `from waste.service import jobs` is followed."""
+    assert {"waste.reconciler", "waste.service", "waste.service.jobs"} <= _api_modules("waste")
