@@ -148,7 +148,7 @@ class AnalysisError:
 class WasteAnalysis:
     id: strawberry.ID = strawberry.field(description="The analysis's id.")
     # What is shown, from a row or from a progress event (no database read then).
-    row: strawberry.Private[state.AnalysisState]
+    snapshot: strawberry.Private[state.AnalysisState]
 
     @classmethod
     def from_row(cls, row: Analysis) -> Self:
@@ -156,7 +156,7 @@ class WasteAnalysis:
 
     @classmethod
     def from_state(cls, analysis: state.AnalysisState) -> Self:
-        return cls(id=strawberry.ID(str(analysis.id)), row=analysis)
+        return cls(id=strawberry.ID(str(analysis.id)), snapshot=analysis)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
@@ -168,53 +168,55 @@ class WasteAnalysis:
 
     @strawberry.field(description="Where it stands; SUCCEEDED, UNCLASSIFIED, FAILED are final.")
     def status(self) -> AnalysisStatus:
-        return self.row.status
+        return self.snapshot.status
 
     @strawberry.field(description="The step it is at (see AnalysisStage for the order).")
     def stage(self) -> AnalysisStage:  # type: ignore[valid-type]
-        return stages.public_stage(self.row.stage, self.row.status)
+        return stages.public_stage(self.snapshot.stage, self.snapshot.status)
 
     @strawberry.field(description="0..100")
     def progress(self) -> int:
-        return self.row.progress
+        return self.snapshot.progress
 
     @strawberry.field(description="Whose photo it is.")
     def user(self) -> User:
-        return User(id=strawberry.ID(str(self.row.user_id)))
+        return User(id=strawberry.ID(str(self.snapshot.user_id)))
 
     @strawberry.field(description="The answer, once SUCCEEDED; null otherwise.")
     def result(self) -> AnalysisResult | None:
-        row = self.row
-        if row.category_code is None:
+        shown = self.snapshot
+        if shown.category_code is None:
             return None
         return AnalysisResult(
-            category=WasteCategory(code=strawberry.ID(row.category_code)),
-            item_name=row.item_name,
-            confidence=row.confidence or 0.0,
-            classifier=row.classifier or "",
-            cached=bool(row.cached),
+            category=WasteCategory(code=strawberry.ID(shown.category_code)),
+            item_name=shown.item_name,
+            confidence=shown.confidence or 0.0,
+            classifier=shown.classifier or "",
+            cached=bool(shown.cached),
         )
 
     @strawberry.field(description="Why it FAILED; null otherwise.")
     def error(self) -> AnalysisError | None:
-        if self.row.error_code is None:
+        if self.snapshot.error_code is None:
             return None
-        return AnalysisError(code=self.row.error_code, message=self.row.error_message or "")
+        return AnalysisError(
+            code=self.snapshot.error_code, message=self.snapshot.error_message or ""
+        )
 
     @strawberry.field(description="When it was requested.")
     def created_at(self) -> datetime:
-        return self.row.created_at
+        return self.snapshot.created_at
 
     @strawberry.field(description="When it reached a final status; null before.")
     def finished_at(self) -> datetime | None:
-        return self.row.finished_at
+        return self.snapshot.finished_at
 
     @strawberry.field(
         description="Points this analysis earned (0 for none, e.g. the same photo again); "
         "null until it has finished. The user's points total follows a moment later."
     )
     def points_awarded(self) -> int | None:
-        return self.row.points_awarded
+        return self.snapshot.points_awarded
 
 
 @strawberry.type(description="A reserved upload: where to PUT the photo's bytes.")
@@ -258,7 +260,7 @@ class AnalysisProgressEvent:
     points_awarded: int | None = strawberry.field(
         description="On the final event: the points this analysis earned (0 for none)."
     )
-    row: strawberry.Private[state.AnalysisState]
+    snapshot: strawberry.Private[state.AnalysisState]
 
     @classmethod
     def of(cls, analysis: state.AnalysisState) -> Self:
@@ -269,7 +271,7 @@ class AnalysisProgressEvent:
             stage=stages.public_stage(analysis.stage, analysis.status),
             progress=analysis.progress,
             points_awarded=analysis.points_awarded,
-            row=analysis,
+            snapshot=analysis,
         )
 
     @strawberry.field(description="A short sentence about this stage for the user.")
@@ -279,9 +281,9 @@ class AnalysisProgressEvent:
             status=self.status,
             language=language or Language.KO,
             points_awarded=self.points_awarded,
-            error_code=self.row.error_code,
+            error_code=self.snapshot.error_code,
         )
 
     @strawberry.field(description="The analysis as stored at this event.")
     def analysis(self) -> WasteAnalysis:
-        return WasteAnalysis.from_state(self.row)
+        return WasteAnalysis.from_state(self.snapshot)
