@@ -16,6 +16,8 @@ import signal
 import tempfile
 import threading
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -28,6 +30,7 @@ from devstack.testing import graphql, running_processes, sign_up_via
 from waste.classifiers import HintClassifier, Unclassified
 from waste.events import ProgressEvent, channel
 from waste.pipeline import _prepare as prepare
+from waste.state import AnalysisState, AnalysisStatus
 
 E2E_RUNS = 30
 THROUGHPUT_JOBS = 200
@@ -186,7 +189,17 @@ def event_latency(gateway: str, token: str, redis_url: str, worker_pid: int) -> 
         sent: list[float] = []
         for i in range(EVENTS):
             sent.append(time.perf_counter())
-            event = ProgressEvent(analysis_id, "RUNNING", f"bench-{i}", i % 101)
+            # As the worker publishes: the state as written (user and time are not shown).
+            event = ProgressEvent(
+                AnalysisState(
+                    id=uuid.UUID(analysis_id),
+                    user_id=uuid.UUID(int=0),
+                    status=AnalysisStatus.RUNNING,
+                    stage=f"bench-{i}",
+                    progress=i % 101,
+                    created_at=datetime.now(UTC),
+                )
+            )
             client.publish(channel(analysis_id), event.encode())
             time.sleep(0.005)
         time.sleep(1)

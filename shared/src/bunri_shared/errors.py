@@ -29,6 +29,11 @@ class ErrorCode(StrEnum):
     COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
     # Ran past the per-operation deadline and was stopped.
     OPERATION_TIMEOUT = "OPERATION_TIMEOUT"
+    # Why a background job failed (e.g. `WasteAnalysis.error.code`), beside the codes above
+    # that also apply (UPLOAD_NOT_FOUND, INVALID_IMAGE): stored, so never renamed.
+    CLASSIFIER_ERROR = "CLASSIFIER_ERROR"
+    TIME_LIMIT = "TIME_LIMIT"
+    RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED"
 
 
 class BunriError(Exception):

@@ -6,6 +6,7 @@ import asyncio
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,10 +21,16 @@ from auth.models import Account
 from auth.throttle import LoginThrottle
 from bunri_shared import ratelimit, validation
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
+from bunri_shared.ids import parse_uuids
 from bunri_shared.messaging import CREATE_PROFILE, pending_profile_key, send
 from bunri_shared.resources import Resources
 
 PENDING_PROFILE_TTL_SECONDS = 7 * 24 * 3600
+
+
+async def accounts_by_id(*, session: AsyncSession, ids: Sequence[str]) -> list[Account]:
+    """One statement for a whole batch (any order; ids that are not UUIDs match nothing)."""
+    return list(await session.scalars(select(Account).where(Account.id.in_(parse_uuids(ids)))))
 
 
 def normalise_email(email: str) -> str:

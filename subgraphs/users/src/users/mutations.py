@@ -6,7 +6,6 @@ import strawberry
 
 from bunri_shared.auth.permissions import IsAuthenticated, require_principal
 from users import profiles, service, validation
-from users.models import Profile
 from users.types import Info, UpdateProfileInput, User
 
 
@@ -27,7 +26,7 @@ class Mutation:
         principal = require_principal(info.context)
         changes = validation.profile_changes(input)  # all checks pass before anything is written
         async with info.context.sessions() as session, session.begin():
-            profile = await session.get(Profile, principal.user_id, with_for_update=True)
+            profile = await service.profile_for_update(session=session, user_id=principal.user_id)
             if profile is None:
                 profile = await profiles.provision(
                     session=session,

@@ -34,6 +34,11 @@ async def points_by_user(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> 
     return {str(user_id): int(total) for user_id, total in rows.tuples()}
 
 
+async def profile_for_update(*, session: AsyncSession, user_id: uuid.UUID) -> Profile | None:
+    """The profile, locked until the caller's transaction ends (None if not made yet)."""
+    return await session.get(Profile, user_id, with_for_update=True)
+
+
 async def ensure_profile(
     *, session: AsyncSession, user_id: uuid.UUID, nickname: str, email: str | None
 ) -> Profile:

@@ -23,13 +23,14 @@ import io
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
+from bunri_shared.errors import BunriError, ErrorCode
+
 ALLOWED_TYPES: Final[frozenset[str]] = frozenset({"image/jpeg", "image/png", "image/webp"})
 
-RejectionCode = Literal["INVALID_IMAGE", "BAD_USER_INPUT"]
 
 # What Pillow raises on bytes it cannot parse or decode. Broad on purpose: the input is
 # hostile, and any parser failure means "not a usable image", never a server error.
@@ -38,13 +39,9 @@ _UNREADABLE: Final = (OSError, ValueError, SyntaxError, EOFError, IndexError, st
 _ALLOWED_NAMES: Final = "JPEG, PNG or WebP"
 
 
-class ImageRejected(Exception):
-    """The upload is not an image we accept; `message` can be shown to the user as is."""
-
-    def __init__(self, code: RejectionCode, message: str) -> None:
-        super().__init__(message)
-        self.code: RejectionCode = code
-        self.message = message
+class ImageRejected(BunriError):
+    """The upload is not an image we accept (INVALID_IMAGE, or BAD_USER_INPUT for a size
+    mismatch); `message` can be shown to the user as is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +131,7 @@ def _check_size(data: bytes, declared_size: int) -> None:
     # tampered upload, which is the client's mistake rather than a bad image.
     if len(data) != declared_size:
         raise ImageRejected(
-            "BAD_USER_INPUT",
+            ErrorCode.BAD_USER_INPUT,
             f"Received {len(data)} bytes, but the upload declared {declared_size} bytes.",
         )
 
@@ -147,7 +144,7 @@ def _detect_type(data: bytes) -> str:
         return "image/png"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    raise ImageRejected("INVALID_IMAGE", _unsupported_message(data))
+    raise ImageRejected(ErrorCode.INVALID_IMAGE, _unsupported_message(data))
 
 
 def _unsupported_message(data: bytes) -> str:
@@ -170,7 +167,7 @@ def _check_declared_type(detected: str, declared: str) -> None:
     if detected != declared:
         name = _FORMATS[detected].name
         raise ImageRejected(
-            "INVALID_IMAGE",
+            ErrorCode.INVALID_IMAGE,
             f"The file is a {name} image ({detected}), but it was declared as {declared}.",
         )
 
@@ -202,7 +199,8 @@ def _check_still(image: ImageFile.ImageFile) -> None:
     # The JPEG plugin has no frames; MPF extras in phone JPEGs are ignored by it, not counted.
     if getattr(image, "n_frames", 1) > 1:
         raise ImageRejected(
-            "INVALID_IMAGE", "Animated images are not supported. Please upload a still photo."
+            ErrorCode.INVALID_IMAGE,
+            "Animated images are not supported. Please upload a still photo.",
         )
 
 
@@ -248,12 +246,12 @@ def _encode(image: Image.Image, image_format: _Format, icc_profile: bytes | None
 def _too_large(max_pixels: int, size: tuple[int, int] | None = None) -> ImageRejected:
     dimensions = f" ({size[0]} x {size[1]} pixels)" if size else ""
     return ImageRejected(
-        "INVALID_IMAGE",
+        ErrorCode.INVALID_IMAGE,
         f"The image is too large{dimensions}. The limit is {max_pixels:,} pixels.",
     )
 
 
 def _damaged() -> ImageRejected:
     return ImageRejected(
-        "INVALID_IMAGE", "The image is damaged or incomplete and could not be read."
+        ErrorCode.INVALID_IMAGE, "The image is damaged or incomplete and could not be read."
     )

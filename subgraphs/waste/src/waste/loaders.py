@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from bunri_shared.ids import parse_uuids
 from bunri_shared.loaders import in_key_order
+from waste import service
 from waste.models import Analysis
 
 
@@ -24,5 +23,5 @@ class Loaders:
 
     async def _load_analyses(self, ids: Sequence[str]) -> list[Analysis | None]:
         async with self.sessions() as session:
-            rows = await session.scalars(select(Analysis).where(Analysis.id.in_(parse_uuids(ids))))
+            rows = await service.analyses_by_ids(session=session, ids=ids)
         return in_key_order(ids, rows, key=lambda row: str(row.id))

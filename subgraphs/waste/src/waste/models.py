@@ -17,11 +17,24 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from bunri_shared.db import schema_metadata
+from waste.state import IN_PROGRESS, AnalysisStatus
 
 SCHEMA = "waste"
+
+
+class _StatusText(TypeDecorator[AnalysisStatus]):
+    """`AnalysisStatus` stored as its plain text value (the column stays TEXT)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> AnalysisStatus | None:
+        return AnalysisStatus(value) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -59,7 +72,9 @@ class Analysis(Base):
     upload_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.uploads.id"))
     idempotency_key: Mapped[str | None] = mapped_column(Text)
     hint: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, server_default="QUEUED")
+    status: Mapped[AnalysisStatus] = mapped_column(
+        _StatusText, server_default=AnalysisStatus.QUEUED.value
+    )
     stage: Mapped[str] = mapped_column(Text, server_default="queued")
     progress: Mapped[int] = mapped_column(Integer, server_default="0")
     category_code: Mapped[str | None] = mapped_column(Text)
@@ -91,13 +106,13 @@ class Analysis(Base):
             "ix_analyses_cache_key",
             "cache_key",
             "finished_at",
-            postgresql_where=text("status = 'SUCCEEDED'"),
+            postgresql_where=text(f"status = '{AnalysisStatus.SUCCEEDED}'"),
         ),
         # The reconciler's scan for orphaned and unsent work.
         Index(
             "ix_analyses_unfinished",
             "status",
             "heartbeat_at",
-            postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
+            postgresql_where=text(f"status IN {tuple(str(s) for s in IN_PROGRESS)}"),
         ),
     )

@@ -1,17 +1,6 @@
-"""Upload retention: stored images do not pile up forever.
+"""`python -m waste.retention [--json]`: one upload-retention run now (`bunri purge-uploads`).
 
-- An upload no analysis refers to (a reservation never filled, or an image never
-  analysed) goes entirely — row and image — `unreferenced_upload_retention_seconds` after
-  it was made or filled (default 24 h, which is also how long an upload may be analysed).
-- The image of an analysed upload goes `analysed_image_retention_days` after upload
-  (default 30); the row stays (storage_key NULL), so every analysis keeps its result.
-- Never an image an analysis still in progress (QUEUED, RUNNING) needs.
-
-Idempotent and safe to run anywhere at any time: rows are taken with FOR UPDATE SKIP
-LOCKED in small batches, the images deleted (a missing one is no error), then the rows
-changed in the same transaction — a crash in between leaves rows the next run finishes,
-never an image without a row. Runs as a Dramatiq job (`purge_uploads`, scheduled by the
-reconciler, one at a time under a Redis lock) and as `bunri purge-uploads`.
+The rules and the queries are in `waste.service.retention`.
 """
 
 from __future__ import annotations
@@ -19,109 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import uuid
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
 
-from sqlalchemy import and_, delete, exists, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from bunri_shared.db import create_engine, session_factory
+from waste.components import build_storage
 from waste.config import Settings
-from waste.models import Analysis, Upload
-from waste.storage import Storage
-
-IN_PROGRESS = ("QUEUED", "RUNNING")
-BATCH = 200
-
-
-@dataclass
-class Purged:
-    reservations: int = 0  # unfilled reservations removed
-    unreferenced_images: int = 0  # images no analysis used, removed with their rows
-    analysed_images: int = 0  # images of old analyses removed; the analyses stay
-
-
-def _referenced(upload_id: object) -> object:
-    return exists().where(Analysis.upload_id == upload_id)
-
-
-async def purge_once(
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    storage: Storage,
-    settings: Settings,
-    now: datetime | None = None,
-) -> Purged:
-    now = now or datetime.now(UTC)
-    purged = Purged()
-    # Never sooner than an upload may still be analysed: no analysis can start on it then.
-    unreferenced_after = max(
-        settings.unreferenced_upload_retention_seconds, settings.upload_usable_seconds
-    )
-    unreferenced_cutoff = now - timedelta(seconds=unreferenced_after)
-    analysed_cutoff = now - timedelta(days=settings.analysed_image_retention_days)
-    while True:
-        async with sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(Upload.id, Upload.storage_key)
-                    .where(
-                        Upload.created_at < unreferenced_cutoff,
-                        (Upload.uploaded_at.is_(None)) | (Upload.uploaded_at < unreferenced_cutoff),
-                        ~_referenced(Upload.id),
-                    )
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if not rows:
-                break
-            for _, key in rows:
-                if key is not None:
-                    await storage.delete(key)
-            await session.execute(delete(Upload).where(Upload.id.in_([r[0] for r in rows])))
-        purged.unreferenced_images += sum(key is not None for _, key in rows)
-        purged.reservations += sum(key is None for _, key in rows)
-    while True:
-        async with sessions() as session, session.begin():
-            in_progress = exists().where(
-                and_(Analysis.upload_id == Upload.id, Analysis.status.in_(IN_PROGRESS))
-            )
-            rows = (
-                await session.execute(
-                    select(Upload.id, Upload.storage_key)
-                    .where(
-                        Upload.storage_key.is_not(None),
-                        Upload.uploaded_at < analysed_cutoff,
-                        _referenced(Upload.id),
-                        ~in_progress,
-                    )
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if not rows:
-                break
-            for _, key in rows:
-                await storage.delete(key)
-            await session.execute(
-                update(Upload).where(Upload.id.in_([r[0] for r in rows])).values(storage_key=None)
-            )
-        purged.analysed_images += len(rows)
-    return purged
-
-
-async def stored_bytes(*, session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
-    """What a user holds: stored images plus reservations that may still be filled."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(func.coalesce(Upload.stored_size, Upload.declared_size)), 0))
-        .where(
-            Upload.user_id == user_id,
-            (Upload.storage_key.is_not(None))
-            | (Upload.uploaded_at.is_(None) & (Upload.expires_at > now)),
-        )
-    )  # fmt: skip
-    return int(total or 0)
+from waste.service.retention import Purged, purge_once
 
 
 def main() -> None:
@@ -129,9 +21,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
     arguments = parser.parse_args()
-    from bunri_shared.db import create_engine, session_factory
-    from waste.components import build_storage
-
     settings = Settings()
 
     async def run() -> Purged:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from enum import Enum
 
+from bunri_shared.errors import ErrorCode
 from bunri_shared.i18n import Language
+from waste.state import AnalysisStatus
 
 
 class Stage(Enum):
@@ -46,11 +48,11 @@ _STORED = {
     "failed": Stage.FAILED,
 }
 _BY_STATUS = {
-    "QUEUED": Stage.QUEUED,
-    "RUNNING": Stage.STARTED,
-    "SUCCEEDED": Stage.DONE,
-    "UNCLASSIFIED": Stage.DONE,
-    "FAILED": Stage.FAILED,
+    AnalysisStatus.QUEUED: Stage.QUEUED,
+    AnalysisStatus.RUNNING: Stage.STARTED,
+    AnalysisStatus.SUCCEEDED: Stage.DONE,
+    AnalysisStatus.UNCLASSIFIED: Stage.DONE,
+    AnalysisStatus.FAILED: Stage.FAILED,
 }
 
 DESCRIPTIONS = {
@@ -81,11 +83,11 @@ _UNCLASSIFIED = (
     'We could not tell what this is. Add a hint (e.g. "pet bottle") and try again.',
 )
 _FAILED = {
-    "UPLOAD_NOT_FOUND": (
+    ErrorCode.UPLOAD_NOT_FOUND: (
         "사진을 더 이상 찾을 수 없어요. 다시 올려 주세요.",
         "The photo is gone; please upload it again.",
     ),
-    "INVALID_IMAGE": (
+    ErrorCode.INVALID_IMAGE: (
         "사진을 읽을 수 없어요. 다른 사진으로 시도해 주세요.",
         "This photo cannot be read; try another one.",
     ),
@@ -93,14 +95,14 @@ _FAILED = {
 _FAILED_OTHER = ("분석에 실패했어요. 다시 시도해 주세요.", "The analysis failed; please try again.")
 
 
-def public_stage(stored: str, status: str) -> Stage:
+def public_stage(stored: str, status: AnalysisStatus) -> Stage:
     return _STORED.get(stored) or _BY_STATUS.get(status, Stage.QUEUED)
 
 
 def message(
     stage: Stage,
     *,
-    status: str,
+    status: AnalysisStatus,
     language: Language,
     points_awarded: int | None = None,
     error_code: str | None = None,
@@ -109,7 +111,7 @@ def message(
     pick = 0 if language is Language.KO else 1
     if stage is Stage.FAILED:
         return _FAILED.get(error_code or "", _FAILED_OTHER)[pick]
-    if stage is Stage.DONE and status == "UNCLASSIFIED":
+    if stage is Stage.DONE and status is AnalysisStatus.UNCLASSIFIED:
         return _UNCLASSIFIED[pick]
     if stage is Stage.DONE:
         if points_awarded:

@@ -10,10 +10,9 @@ import strawberry
 
 from bunri_shared.auth.permissions import require_owned, require_principal
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
-from waste.events import ProgressEvent
-from waste.models import Analysis
-from waste.stages import public_stage
-from waste.types import AnalysisProgressEvent, AnalysisStatus, Info
+from waste import service
+from waste.state import AnalysisState
+from waste.types import AnalysisProgressEvent, Info
 
 # With no event for this long, Postgres (the source of truth) is asked directly: an
 # event lost in Redis cannot leave a subscriber waiting forever.
@@ -42,11 +41,10 @@ class Subscription:
             raise bad_input("analysisId is not an analysis id", field="analysisId") from None
         # Listen BEFORE reading the state: nothing published in between is missed.
         async with context.progress_hub.listen(str(key)) as events:
-            row = await _load(info, key)
-            require_owned(context, row.user_id if row else None, what="analysis")
-            assert row is not None
-            last = _event_of(row)
-            yield _with_row(last, row)
+            last = await _load(info, key)
+            require_owned(context, last.user_id if last else None, what="analysis")
+            assert last is not None
+            yield AnalysisProgressEvent.of(last)
             while not last.terminal:
                 left = token_expires - time.time()
                 if left <= 0:
@@ -55,43 +53,23 @@ class Subscription:
                         "The access token expired: subscribe again with a fresh one.",
                     )
                 try:
-                    event = await asyncio.wait_for(events.get(), timeout=min(RECHECK_SECONDS, left))
+                    # The event carries the state as written: no database read per event.
+                    current = (
+                        await asyncio.wait_for(events.get(), timeout=min(RECHECK_SECONDS, left))
+                    ).analysis
                 except TimeoutError:
-                    row = await _load(info, key)
-                    assert row is not None
-                    event = _event_of(row)
-                    if event == last:
-                        continue
-                if (event.status, event.stage, event.progress) == (
+                    current = await _load(info, key)
+                    assert current is not None
+                if (current.status, current.stage, current.progress) == (
                     last.status,
                     last.stage,
                     last.progress,
                 ):
                     continue  # the state we just sent, seen again
-                last = event
-                # A fresh read per event: the event's analysis shows what is stored now.
-                row = await _load(info, key)
-                assert row is not None
-                yield _with_row(event, row)
+                last = current
+                yield AnalysisProgressEvent.of(current)
 
 
-async def _load(info: Info, key: uuid.UUID) -> Analysis | None:
+async def _load(info: Info, key: uuid.UUID) -> AnalysisState | None:
     async with info.context.sessions() as session:
-        return await session.get(Analysis, key)
-
-
-def _event_of(row: Analysis) -> ProgressEvent:
-    return ProgressEvent(
-        str(row.id), row.status, row.stage, row.progress, row.error_message, row.points_awarded
-    )
-
-
-def _with_row(event: ProgressEvent, row: Analysis) -> AnalysisProgressEvent:
-    return AnalysisProgressEvent(
-        analysis_id=strawberry.ID(event.analysis_id),
-        status=AnalysisStatus(event.status),
-        stage=public_stage(event.stage, event.status),
-        progress=event.progress,
-        points_awarded=event.points_awarded,
-        row=row,
-    )
+        return await service.analysis_state(session=session, analysis_id=key)

@@ -9,12 +9,15 @@ from typing import Any
 
 import dramatiq
 
+from bunri_shared.errors import BunriError, ErrorCode
 from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, setup_broker
 from bunri_shared.worker import WorkerResources, configure_worker
-from waste.components import build_classifier, build_storage
+from waste.classifiers import Classifier, classifier_from_settings
+from waste.classifiers.traced import TracedClassifier
+from waste.components import build_storage
 from waste.config import Settings
 from waste.pipeline import Pipeline
-from waste.retention import purge_once
+from waste.service.retention import purge_once
 
 settings = Settings()
 configure_worker(settings)
@@ -24,6 +27,17 @@ _pipeline: Pipeline | None = None
 log = logging.getLogger(__name__)
 PURGE_LOCK = "waste:retention:running"
 RETRIES_EXHAUSTED = "analysis_retries_exhausted"
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    classifier = classifier_from_settings(
+        backend=settings.classifier,
+        vision_base_url=settings.vision_base_url,
+        vision_api_key=settings.vision_api_key,
+        vision_model=settings.vision_model,
+        vision_timeout_seconds=settings.vision_timeout_seconds,
+    )
+    return TracedClassifier(classifier)  # each call a client span
 
 
 def pipeline() -> Pipeline:
@@ -59,10 +73,12 @@ async def analysis_retries_exhausted(
 ) -> None:
     """Dead-lettered: the job ends FAILED, visible to its owner."""
     analysis_id = uuid.UUID(message_data["kwargs"]["analysis_id"])
+    attempts = retry_info.get("retries", "?")
     await pipeline().fail(
         analysis_id,
-        "RETRIES_EXHAUSTED",
-        f"The classifier kept failing ({retry_info.get('retries', '?')} attempts).",
+        BunriError(
+            ErrorCode.RETRIES_EXHAUSTED, f"The classifier kept failing ({attempts} attempts)."
+        ),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Self
 
 import strawberry
@@ -13,22 +12,21 @@ from bunri_shared.errors import not_found
 from bunri_shared.i18n import Language, LanguageArgument
 from bunri_shared.ids import parse_uuid
 from bunri_shared.paging import page_size, paged
-from waste import service, stages
+from waste import service, stages, state
 from waste.context import Context
 from waste.models import Analysis
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.enum(description="Where an analysis stands; the last three are final.")
-class AnalysisStatus(Enum):
-    QUEUED = strawberry.enum_value("QUEUED", description="Waiting for a worker.")
-    RUNNING = strawberry.enum_value("RUNNING", description="A worker is on it.")
-    SUCCEEDED = strawberry.enum_value("SUCCEEDED", description="Final: `result` says what it is.")
-    UNCLASSIFIED = strawberry.enum_value(
-        "UNCLASSIFIED", description="Final: an honest could-not-tell; try again with a hint."
-    )
-    FAILED = strawberry.enum_value("FAILED", description="Final: `error` says why.")
+AnalysisStatus = strawberry.enum(
+    state.AnalysisStatus,
+    name="AnalysisStatus",
+    description="Where an analysis stands; the last three are final.",
+)
+# Each value's description comes from state.py (which knows no Strawberry).
+for _value in AnalysisStatus.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = state.DESCRIPTIONS[state.AnalysisStatus(_value.value)]
 
 
 AnalysisStage = strawberry.enum(
@@ -149,11 +147,16 @@ class AnalysisError:
 @strawberry.federation.type(keys=["id"], description="One analysis of one uploaded image.")
 class WasteAnalysis:
     id: strawberry.ID = strawberry.field(description="The analysis's id.")
-    row: strawberry.Private[Analysis]
+    # What is shown, from a row or from a progress event (no database read then).
+    snapshot: strawberry.Private[state.AnalysisState]
 
     @classmethod
     def from_row(cls, row: Analysis) -> Self:
-        return cls(id=strawberry.ID(str(row.id)), row=row)
+        return cls.from_state(state.AnalysisState.of(row))
+
+    @classmethod
+    def from_state(cls, analysis: state.AnalysisState) -> Self:
+        return cls(id=strawberry.ID(str(analysis.id)), snapshot=analysis)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
@@ -165,53 +168,55 @@ class WasteAnalysis:
 
     @strawberry.field(description="Where it stands; SUCCEEDED, UNCLASSIFIED, FAILED are final.")
     def status(self) -> AnalysisStatus:
-        return AnalysisStatus(self.row.status)
+        return self.snapshot.status
 
     @strawberry.field(description="The step it is at (see AnalysisStage for the order).")
     def stage(self) -> AnalysisStage:  # type: ignore[valid-type]
-        return stages.public_stage(self.row.stage, self.row.status)
+        return stages.public_stage(self.snapshot.stage, self.snapshot.status)
 
     @strawberry.field(description="0..100")
     def progress(self) -> int:
-        return self.row.progress
+        return self.snapshot.progress
 
     @strawberry.field(description="Whose photo it is.")
     def user(self) -> User:
-        return User(id=strawberry.ID(str(self.row.user_id)))
+        return User(id=strawberry.ID(str(self.snapshot.user_id)))
 
     @strawberry.field(description="The answer, once SUCCEEDED; null otherwise.")
     def result(self) -> AnalysisResult | None:
-        row = self.row
-        if row.category_code is None:
+        shown = self.snapshot
+        if shown.category_code is None:
             return None
         return AnalysisResult(
-            category=WasteCategory(code=strawberry.ID(row.category_code)),
-            item_name=row.item_name,
-            confidence=row.confidence or 0.0,
-            classifier=row.classifier or "",
-            cached=bool(row.cached),
+            category=WasteCategory(code=strawberry.ID(shown.category_code)),
+            item_name=shown.item_name,
+            confidence=shown.confidence or 0.0,
+            classifier=shown.classifier or "",
+            cached=bool(shown.cached),
         )
 
     @strawberry.field(description="Why it FAILED; null otherwise.")
     def error(self) -> AnalysisError | None:
-        if self.row.error_code is None:
+        if self.snapshot.error_code is None:
             return None
-        return AnalysisError(code=self.row.error_code, message=self.row.error_message or "")
+        return AnalysisError(
+            code=self.snapshot.error_code, message=self.snapshot.error_message or ""
+        )
 
     @strawberry.field(description="When it was requested.")
     def created_at(self) -> datetime:
-        return self.row.created_at
+        return self.snapshot.created_at
 
     @strawberry.field(description="When it reached a final status; null before.")
     def finished_at(self) -> datetime | None:
-        return self.row.finished_at
+        return self.snapshot.finished_at
 
     @strawberry.field(
         description="Points this analysis earned (0 for none, e.g. the same photo again); "
         "null until it has finished. The user's points total follows a moment later."
     )
     def points_awarded(self) -> int | None:
-        return self.row.points_awarded
+        return self.snapshot.points_awarded
 
 
 @strawberry.type(description="A reserved upload: where to PUT the photo's bytes.")
@@ -255,18 +260,30 @@ class AnalysisProgressEvent:
     points_awarded: int | None = strawberry.field(
         description="On the final event: the points this analysis earned (0 for none)."
     )
-    row: strawberry.Private[Analysis]
+    snapshot: strawberry.Private[state.AnalysisState]
+
+    @classmethod
+    def of(cls, analysis: state.AnalysisState) -> Self:
+        """Built from the state alone: an event needs no database read."""
+        return cls(
+            analysis_id=strawberry.ID(str(analysis.id)),
+            status=analysis.status,
+            stage=stages.public_stage(analysis.stage, analysis.status),
+            progress=analysis.progress,
+            points_awarded=analysis.points_awarded,
+            snapshot=analysis,
+        )
 
     @strawberry.field(description="A short sentence about this stage for the user.")
     def message(self, language: LanguageArgument = Language.KO) -> str | None:
         return stages.message(
             self.stage,
-            status=self.status.value,
+            status=self.status,
             language=language or Language.KO,
             points_awarded=self.points_awarded,
-            error_code=self.row.error_code,
+            error_code=self.snapshot.error_code,
         )
 
     @strawberry.field(description="The analysis as stored at this event.")
     def analysis(self) -> WasteAnalysis:
-        return WasteAnalysis.from_row(self.row)
+        return WasteAnalysis.from_state(self.snapshot)

@@ -14,21 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import update
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bunri_shared.errors import ErrorCode
+from bunri_shared.errors import BunriError, ErrorCode
 from bunri_shared.resources import Resources
+from waste import service
 from waste.config import Settings
 from waste.images import ImageRejected, inspect_image
-from waste.models import Upload
 from waste.signing import signature_is_valid
 from waste.storage import Storage
 
@@ -80,10 +78,17 @@ class UploadCors:
 
 
 def _error(
-    status: int, code: ErrorCode | str, message: str, headers: dict[str, str] | None = None
+    status: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    return _rejected(status, BunriError(code, message), headers)
+
+
+def _rejected(
+    status: int, error: BunriError, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The API's error shape and codes (`BunriError`), over HTTP with a fitting status."""
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": str(code)}}]},
+        {"errors": [{"message": error.message, "extensions": error.extensions}]},
         status_code=status,
         headers=headers,
     )
@@ -152,7 +157,7 @@ async def _receive(
     if expires < datetime.now(UTC).timestamp():
         return _error(410, ErrorCode.UPLOAD_EXPIRED, "The upload URL has expired.")
     async with resources.sessions() as session:
-        upload = await session.get(Upload, key)
+        upload = await service.upload_by_id(session=session, upload_id=key)
     if upload is None:
         return _error(404, ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
     if upload.uploaded_at is not None:
@@ -181,28 +186,12 @@ async def _receive(
                 max_pixels=settings.max_image_pixels,
             )
     except ImageRejected as rejected:
-        return _error(
-            422 if rejected.code == "INVALID_IMAGE" else 400, rejected.code, rejected.message
-        )
-    # A fresh key per attempt: two racing PUTs never overwrite each other's bytes.
-    storage_key = f"uploads/{key}/{secrets.token_hex(8)}"
-    await storage.put(storage_key, image.data, image.content_type)
+        return _rejected(422 if rejected.code is ErrorCode.INVALID_IMAGE else 400, rejected)
     async with resources.sessions() as session, session.begin():
-        marked = await session.execute(
-            update(Upload)
-            .where(Upload.id == key, Upload.uploaded_at.is_(None))
-            .values(
-                uploaded_at=datetime.now(UTC),
-                detected_type=image.content_type,
-                storage_key=storage_key,
-                stored_size=image.size,
-                width=image.width,
-                height=image.height,
-                sha256=image.sha256,
-            )
+        stored = await service.store_image(
+            session=session, storage=storage, upload_id=key, image=image
         )
-    if marked.rowcount == 0:
-        await storage.delete(storage_key)
+    if not stored:
         return _error(409, ErrorCode.BAD_USER_INPUT, "This upload already has its bytes.")
     # Two sizes, named for what they are: what was declared in createImageUpload (and
     # received: checked equal above) and what is kept once metadata (EXIF, GPS) is stripped.

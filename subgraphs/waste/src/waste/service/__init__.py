@@ -1,21 +1,38 @@
-"""Uploads and analyses: the waste domain's rules; no Strawberry here."""
+"""Uploads and analyses: the waste domain's rules; no Strawberry here.
+
+Every query and write of the waste domain is in this package (`jobs`: job state for the
+worker and the reconciler; `retention`: upload retention). Callers own the transaction
+(`async with sessions() as session, session.begin()`) and pass the session in; what must
+go out only after the commit (progress events, job messages) is a function of its own,
+called by the caller after the commit.
+"""
 
 from __future__ import annotations
 
 import base64
+import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bunri_shared import ratelimit
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
-from waste import retention
+from bunri_shared.ids import parse_uuids
+from bunri_shared.outages import deliver_after_commit
+from bunri_shared.resources import Resources
 from waste.config import Settings
-from waste.images import ALLOWED_TYPES
+from waste.events import publish
+from waste.images import ALLOWED_TYPES, CleanImage
 from waste.models import Analysis, Upload
+from waste.service import jobs, retention
+from waste.state import AnalysisState, AnalysisStatus
+from waste.storage import Storage
 
 MAX_HINT_LENGTH = 200
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
@@ -26,9 +43,22 @@ def upload_not_found() -> BunriError:
     return BunriError(ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
 
 
+def per_user_per_hour(action: str, user_id: uuid.UUID, allowed: int) -> ratelimit.Limit:
+    return ratelimit.Limit(f"waste:{action}:user:{user_id}", allowed, 3600)
+
+
 async def create_upload(
-    *, session: AsyncSession, settings: Settings, user_id: uuid.UUID, content_type: str, size: int
+    *,
+    session: AsyncSession,
+    redis: Redis,
+    settings: Settings,
+    user_id: uuid.UUID,
+    content_type: str,
+    size: int,
 ) -> Upload:
+    await ratelimit.take(
+        redis, [per_user_per_hour("uploads", user_id, settings.uploads_per_user_per_hour)]
+    )
     if content_type not in ALLOWED_TYPES:
         raise bad_input(
             f"contentType must be one of {', '.join(sorted(ALLOWED_TYPES))}", field="contentType"
@@ -99,13 +129,18 @@ def check_request(hint: str | None, idempotency_key: str | None) -> tuple[str | 
 async def request_analysis(
     *,
     session: AsyncSession,
+    redis: Redis,
     settings: Settings,
     user_id: uuid.UUID,
     upload_id: str,
     hint: str | None,
     idempotency_key: str | None,
 ) -> tuple[Analysis, bool]:
-    """The analysis to run, and whether it is new (False: an idempotent repeat)."""
+    """The analysis to run, and whether it is new (False: an idempotent repeat); if new,
+    call `start_analysis` after the commit."""
+    await ratelimit.take(
+        redis, [per_user_per_hour("analyses", user_id, settings.analyses_per_user_per_hour)]
+    )
     hint, idempotency_key = check_request(hint, idempotency_key)
     if idempotency_key is not None:
         existing = await _by_idempotency_key(session, user_id, idempotency_key)
@@ -124,7 +159,7 @@ async def request_analysis(
             idempotency_key=idempotency_key,
             hint=hint,
             image_sha256=upload.sha256,
-            status="QUEUED",
+            status=AnalysisStatus.QUEUED,
             stage="queued",
             progress=0,
             enqueued_at=datetime.now(UTC),
@@ -199,7 +234,66 @@ async def analyses_page(
     return Page(rows=rows[:first], has_next=len(rows) > first)
 
 
-async def mark_enqueued(*, session: AsyncSession, analysis_id: uuid.UUID) -> None:
-    await session.execute(
-        update(Analysis).where(Analysis.id == analysis_id).values(enqueued_at=datetime.now(UTC))
+async def start_analysis(resources: Resources, analysis: Analysis) -> None:
+    """After the commit: a worker must find the row. Retried through a blip; if it still
+    cannot go, the row is the outbox: the reconciler re-sends a job that stays QUEUED with
+    an old enqueued_at. The client has its analysis either way."""
+    state = AnalysisState.of(analysis)
+    await deliver_after_commit(
+        lambda: publish(resources.redis, state),
+        what=f"analysis {analysis.id} queued event",
+        attempts=1,
     )
+    await deliver_after_commit(
+        lambda: jobs.send_job(resources, analysis.id), what=f"analysis {analysis.id} job"
+    )
+
+
+async def analyses_by_ids(*, session: AsyncSession, ids: Sequence[str]) -> list[Analysis]:
+    """One statement for a whole batch (in no particular order; ids that are not UUIDs
+    match nothing)."""
+    return list(await session.scalars(select(Analysis).where(Analysis.id.in_(parse_uuids(ids)))))
+
+
+async def analysis_state(*, session: AsyncSession, analysis_id: uuid.UUID) -> AnalysisState | None:
+    row = await session.get(Analysis, analysis_id)
+    return AnalysisState.of(row) if row is not None else None
+
+
+# -- PUT /uploads/{id} -------------------------------------------------------------------
+
+
+async def upload_by_id(*, session: AsyncSession, upload_id: uuid.UUID) -> Upload | None:
+    return await session.get(Upload, upload_id)
+
+
+async def store_image(
+    *,
+    session: AsyncSession,
+    storage: Storage,
+    upload_id: uuid.UUID,
+    image: CleanImage,
+) -> bool:
+    """Store the bytes, then mark the upload filled; only once: False (and the stored
+    bytes deleted) if another PUT got there first. The bytes go before the first
+    statement, so no database connection is held while they travel."""
+    # A fresh key per attempt: two racing PUTs never overwrite each other's bytes.
+    storage_key = f"uploads/{upload_id}/{secrets.token_hex(8)}"
+    await storage.put(storage_key, image.data, image.content_type)
+    marked = await session.execute(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.uploaded_at.is_(None))
+        .values(
+            uploaded_at=datetime.now(UTC),
+            detected_type=image.content_type,
+            storage_key=storage_key,
+            stored_size=image.size,
+            width=image.width,
+            height=image.height,
+            sha256=image.sha256,
+        )
+    )
+    if marked.rowcount == 0:  # type: ignore[attr-defined]
+        await storage.delete(storage_key)
+        return False
+    return True
