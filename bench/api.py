@@ -70,8 +70,8 @@ def _wrk(url: str, *, body: str | None, headers: dict[str, str], connections: in
         lua.write(script)
     try:
         done = subprocess.run(
-            ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{SECONDS}s", "--latency",
-             "-s", lua.name, url],
+            ["wrk", "-t", str(min(2, connections)), "-c", str(connections),
+             "-d", f"{SECONDS}s", "--latency", "-s", lua.name, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
     finally:

@@ -107,3 +107,20 @@ def test_an_import_is_served_within_seconds(running: RunningStack) -> None:
                 )
                 connection.execute("UPDATE locations.data_version SET version = version + 1")
             _eventually(lambda name=name: first_name() == name)
+
+
+def test_a_subgraph_answers_a_repeated_question_without_running_it(
+    running: RunningStack,
+) -> None:
+    """What an Apollo Router without GraphOS's entity cache relies on."""
+    variables = {"lat": 37.51}
+    first = running.query_subgraph("locations", NEAR, variables)
+    assert "errors" not in first, first
+    before = running.statements("locations")
+    assert running.query_subgraph("locations", NEAR, variables) == first
+    assert running.statements("locations") == before
+    # An error is never kept: the same bad question is asked again, and refused again.
+    bad = "{ dropOffPointsNear(latitude: 91, longitude: 126.9) { distanceMeters } }"
+    for _ in range(2):
+        [error] = running.query_subgraph("locations", bad)["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -22,6 +21,7 @@ from bunri_shared.logging import configure_logging
 from bunri_shared.messaging import ROUTES
 from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
 from bunri_shared.resources import Resources
+from bunri_shared.response_cache import ReferenceResponseCache
 from bunri_shared.settings import ServiceSettings
 from bunri_shared.telemetry import metrics as graphql_metrics
 from bunri_shared.telemetry.queues import QueueCollector
@@ -40,6 +40,7 @@ def create_app(
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
     data_version: Table | None = None,
+    response_max_age_seconds: float = 3600.0,
 ) -> FastAPI:
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
@@ -57,12 +58,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = Resources.open(settings)
         app.state.resources = resources
-        watcher = None
-        if data_version is not None:
-            watcher = app.state.data_version = DataVersionWatcher(data_version, resources.sessions)
-            with contextlib.suppress(Exception):  # the poll retries; /ready reports outages
-                await watcher.read()
-            watcher.start()
+        if watcher is not None:
+            await watcher.start(resources.sessions)
         if on_startup:
             await on_startup(resources)
         try:
@@ -75,6 +72,9 @@ def create_app(
             await resources.close()
 
     app = FastAPI(title=f"bunri-{settings.service_name}", lifespan=lifespan, docs_url=None)
+    watcher = None
+    if data_version is not None:
+        watcher = app.state.data_version = DataVersionWatcher(data_version)
 
     graphql = AuthenticatedGraphQL(
         schema,
@@ -112,6 +112,14 @@ def create_app(
         body = await asyncio.to_thread(generate_latest)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
+    if watcher is not None:
+        # Innermost: only requests that passed the gateway secret reach it.
+        app.add_middleware(
+            ReferenceResponseCache,
+            service=settings.service_name,
+            watcher=watcher,
+            max_age_seconds=response_max_age_seconds,
+        )
     if settings.gateway_secret is not None:
         app.add_middleware(
             GatewaySecretMiddleware,

@@ -12,6 +12,7 @@ missed poll only delays the next one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from fastapi import APIRouter, Request
@@ -43,20 +44,16 @@ def bump_data_version(session: Session, table: Table) -> None:
 class DataVersionWatcher:
     """The last version read; caches compare it with the version they were built at."""
 
-    def __init__(
-        self,
-        table: Table,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        interval_seconds: float = 1.0,
-    ) -> None:
+    def __init__(self, table: Table, *, interval_seconds: float = 1.0) -> None:
         self.table = table
-        self.sessions = sessions
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.interval_seconds = interval_seconds
         self.version: int | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def read(self) -> int | None:
+        if self.sessions is None:
+            raise RuntimeError("start() the watcher first")
         async with self.sessions() as session:
             self.version = await session.scalar(
                 select(self.table.c.version), execution_options={HOUSEKEEPING: True}
@@ -73,7 +70,12 @@ class DataVersionWatcher:
                 # cannot change without it) and the gateway keeps its entries.
                 log.warning("data version unreadable: %s", type(exc).__name__)
 
-    def start(self) -> None:
+    async def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Reads the version once (unknown if the database is away: the poll retries),
+        then polls it."""
+        self.sessions = sessions
+        with contextlib.suppress(Exception):
+            await self.read()
         self._task = asyncio.create_task(self._poll(), name="data-version-poll")
 
     async def stop(self) -> None:

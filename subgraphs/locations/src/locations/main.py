@@ -7,5 +7,10 @@ from locations.models import DATA_VERSION
 from locations.schema import schema
 
 app = create_app(
-    settings=Settings(), schema=schema, context_class=Context, data_version=DATA_VERSION
+    settings=Settings(),
+    schema=schema,
+    context_class=Context,
+    data_version=DATA_VERSION,
+    # isOpenNow follows the clock: a kept answer may be a minute late, no more.
+    response_max_age_seconds=60,
 )
