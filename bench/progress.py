@@ -20,9 +20,11 @@ import os
 import resource
 import signal
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 import psycopg
@@ -41,8 +43,9 @@ from bench.common import (
     upload,
 )
 from devstack.testing import graphql, running_processes, sign_up_via
-from waste.events import ProgressEvent, publish
+from waste.events import publish
 from waste.pipeline import PROGRESS as STAGE_PROGRESS
+from waste.state import AnalysisState, AnalysisStatus
 
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 USERS = 10
@@ -224,8 +227,15 @@ async def publish_progress(redis: Redis, analysis_id: str, stage: str) -> None:
     """One event, published exactly as the worker's pipeline publishes a stage it entered
     (`Pipeline._advance` → `waste.events.publish`). The one place to adapt when the event
     format changes."""
-    event = ProgressEvent(analysis_id, "RUNNING", stage, STAGE_PROGRESS[stage])
-    await publish(redis, event)
+    state = AnalysisState(
+        id=uuid.UUID(analysis_id),
+        user_id=uuid.UUID(int=0),  # not part of the subscription's payload
+        status=AnalysisStatus.RUNNING,
+        stage=stage,
+        progress=STAGE_PROGRESS[stage],
+        created_at=datetime.now(UTC),
+    )
+    await publish(redis, state)
 
 
 async def publish_round(
