@@ -114,10 +114,11 @@ def test_a_subgraph_answers_a_repeated_question_without_running_it(
 ) -> None:
     """What an Apollo Router without GraphOS's entity cache relies on."""
     variables = {"lat": 37.51}
-    first = running.query_subgraph("locations", NEAR, variables)
+    near = NEAR.replace(" name(language: EN)", "")  # locations' own fields only
+    first = running.query_subgraph("locations", near, variables)
     assert "errors" not in first, first
     before = running.statements("locations")
-    assert running.query_subgraph("locations", NEAR, variables) == first
+    assert running.query_subgraph("locations", near, variables) == first
     assert running.statements("locations") == before
     # An error is never kept: the same bad question is asked again, and refused again.
     bad = "{ dropOffPointsNear(latitude: 91, longitude: 126.9) { distanceMeters } }"
