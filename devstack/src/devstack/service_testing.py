@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import strawberry
 from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -141,3 +143,20 @@ async def redis(servers: Servers) -> AsyncIterator[Redis]:
         yield client
     finally:
         await client.aclose()
+
+
+async def execute(
+    schema: strawberry.Schema,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    context: object,
+) -> dict[str, Any]:
+    """Run an operation through a subgraph's schema in-process; the body a client would get
+    (`data`, and `errors` when there are any). `context` needs only what the resolvers read
+    (e.g. `sessions` and `loaders` built on the test's `sessions`)."""
+    result = await schema.execute(query, variable_values=variables, context_value=context)
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    return body

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from devstack.service_testing import execute
 from recycling.loaders import Loaders
 from recycling.schema import schema
 
@@ -22,11 +23,8 @@ async def _search(
     sessions: async_sessionmaker[AsyncSession], query: str, first: int
 ) -> tuple[list | None, list[dict]]:
     context = SimpleNamespace(sessions=sessions, loaders=Loaders(sessions))
-    result = await schema.execute(
-        SEARCH, variable_values={"q": query, "first": first}, context_value=context
-    )
-    errors = [error.formatted for error in result.errors or []]
-    return (result.data or {}).get("searchDisposalItems"), errors
+    body = await execute(schema, SEARCH, {"q": query, "first": first}, context=context)
+    return (body["data"] or {}).get("searchDisposalItems"), body.get("errors", [])
 
 
 @pytest.mark.parametrize(
