@@ -79,9 +79,11 @@ schema: setup
 	$(BUNRI) export-schema
 	$(BUNRI) compose
 
-# Fails on stale SDLs, failed composition, or a breaking API change against BASE.
+# Fails on stale SDLs, failed composition, or a breaking API change against BASE (default
+# origin/main; a checkout without that remote, e.g. a local worktree, compares with main).
+DEFAULT_BASE = $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || echo main)
 schema-check: setup
-	$(BUNRI) schema-check --base $(or $(BASE),origin/main)
+	$(BUNRI) schema-check --base $(or $(BASE),$(DEFAULT_BASE))
 
 compose: setup
 	$(BUNRI) compose
