@@ -102,11 +102,9 @@ def test_a_refresh_repeated_within_the_grace_window_gets_the_same_pair(
 @pytest.mark.parametrize(
     ("changes", "code"),
     [
+        # One of each kind reaching the client; every rule: test_auth_service.py.
         ({"email": "not-an-email"}, "BAD_USER_INPUT"),
-        ({"password": "short"}, "WEAK_PASSWORD"),
         ({"password": "password1234"}, "WEAK_PASSWORD"),
-        ({"password": "qwertyuiop12"}, "WEAK_PASSWORD"),
-        ({"nickname": "x"}, "BAD_USER_INPUT"),
         ({"nickname": "<script>"}, "BAD_USER_INPUT"),
     ],
 )

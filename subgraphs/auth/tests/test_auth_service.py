@@ -164,3 +164,22 @@ def test_a_malformed_email_is_bad_user_input(email: str) -> None:
     with pytest.raises(BunriError) as raised:
         service.normalise_email(email)
     assert raised.value.extensions == {"code": "BAD_USER_INPUT", "field": "email"}
+
+
+@pytest.mark.parametrize(
+    ("password", "code"),
+    [
+        ("short", "WEAK_PASSWORD"),
+        ("password1234", "WEAK_PASSWORD"),
+        ("qwertyuiop12", "WEAK_PASSWORD"),
+        ("x" * 1000, "BAD_USER_INPUT"),
+    ],
+)
+def test_weak_or_absurd_passwords_are_refused(password: str, code: str) -> None:
+    with pytest.raises(BunriError) as raised:
+        passwords.check_policy(password, user_inputs=["tester@example.com", "tester"])
+    assert raised.value.extensions["code"] == code
+
+
+def test_a_strong_password_passes() -> None:
+    passwords.check_policy(PASSWORD, user_inputs=["tester@example.com", "tester"])

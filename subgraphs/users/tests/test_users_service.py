@@ -86,6 +86,8 @@ async def test_an_update_changes_only_what_it_names(session: AsyncSession) -> No
         ({"avatar_url": "https://example.com/" + "a" * 2048}, "avatarUrl"),
         ({"nickname": "a" * 21}, "nickname"),
         ({"nickname": "two  spaces"}, "nickname"),
+        ({"nickname": "x"}, "nickname"),
+        ({"nickname": "<script>"}, "nickname"),
     ],
 )
 def test_bad_profile_input_names_the_field(changes: dict, field: str) -> None:
