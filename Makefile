@@ -12,8 +12,8 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 help:
 	@echo "make dev      install what is missing, then run the whole stack (Ctrl-C stops it)"
 	@echo "make web      serve the example web app (examples/web) on :5173 against make dev"
-	@echo "make test     install what is missing, then run every test"
-	@echo "make lint     ruff check + format check"
+	@echo "make test [SUBGRAPH=name] [ARGS='-k foo -x']   install what is missing, run the tests"
+	@echo "make lint     ruff (Python), tsc + Biome (router TypeScript/JavaScript)"
 	@echo "make schema   export every subgraph SDL and compose router/supergraph.graphql"
 	@echo "make schema-check [BASE=origin/main]   stale SDLs, composition, breaking changes"
 	@echo "make bench [BENCH=nearby|analysis|api|progress|hostile|tracing]   print benchmark figures"
@@ -49,12 +49,27 @@ dev: setup
 web: setup
 	cd examples/web && npm run dev
 
-test: setup
-	$(VENV)/bin/pytest
+# SUBGRAPH=name: only subgraphs/<name>/tests, and only what they need is installed and
+# started (fast-layer tests start Postgres alone; the whole stack starts only if a selected
+# test asks for it). ARGS pass through to pytest, e.g. ARGS="-k search -x".
+ifdef SUBGRAPH
+TEST_PATHS := subgraphs/$(SUBGRAPH)/tests
+TEST_NEEDS := $(VENV)/.installed router/node_modules/.installed
+else
+TEST_NEEDS := setup
+endif
 
-lint: setup
+test: $(TEST_NEEDS)
+	@test -z "$(SUBGRAPH)" -o -d "subgraphs/$(SUBGRAPH)/tests" || \
+		(echo "no subgraph '$(SUBGRAPH)': one of $(notdir $(wildcard subgraphs/*))" && exit 2)
+	$(VENV)/bin/pytest $(TEST_PATHS) $(ARGS)
+
+# Installs only what it runs: the Python venv and the router's packages (tsc and Biome
+# need the gateway's types), never the example web app's.
+lint: $(VENV)/.installed router/node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd router && npm run --silent lint
 
 format: setup
 	$(VENV)/bin/ruff check --fix .
@@ -64,9 +79,11 @@ schema: setup
 	$(BUNRI) export-schema
 	$(BUNRI) compose
 
-# Fails on stale SDLs, failed composition, or a breaking API change against BASE.
+# Fails on stale SDLs, failed composition, or a breaking API change against BASE (default
+# origin/main; a checkout without that remote, e.g. a local worktree, compares with main).
+DEFAULT_BASE = $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || echo main)
 schema-check: setup
-	$(BUNRI) schema-check --base $(or $(BASE),origin/main)
+	$(BUNRI) schema-check --base $(or $(BASE),$(DEFAULT_BASE))
 
 compose: setup
 	$(BUNRI) compose

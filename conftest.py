@@ -1,2 +1,3 @@
-# The real stack (servers, database, subgraph and gateway processes) for every test.
-pytest_plugins = ["devstack.testing"]
+# The real stack (servers, database, subgraph and gateway processes) for every test, and the
+# fast layer: a subgraph's service functions against its own migrated schema, no processes.
+pytest_plugins = ["devstack.testing", "devstack.service_testing"]

@@ -7,11 +7,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devstack.paths import SHARED_MATERIAL
 from devstack.stack import Stack
 from locations.importer import import_sites
-from locations.keco import KecoFormatError, read_raw_rows, write_facts_csv
+from locations.keco import KecoFormatError, parse_file, read_raw_rows, write_facts_csv
 from locations.seed import SITES_FILE
+
+# Rows of the KECO file as published: its first 24 and every one the parser skips.
+SOURCE_EXCERPT = Path(__file__).parent / "data" / "keco_source_excerpt.csv"
 
 
 def _role_url(stack: Stack) -> str:
@@ -30,20 +32,21 @@ def test_importing_the_repo_file_again_changes_nothing(stack: Stack) -> None:
     url = _role_url(stack)
     before = _snapshot(url)
     report = import_sites(url, SITES_FILE)
+    parsed = parse_file(SITES_FILE)
     assert (report.inserted, report.updated) == (0, 0)
-    assert report.unchanged == len(before) == 395
-    assert len(report.skipped) == 14
+    assert report.unchanged == len(before) == len(parsed.sites)
+    assert [s.source_id for s in report.skipped] == [s.source_id for s in parsed.skipped]
     assert all(s.reason for s in report.skipped)
     assert _snapshot(url) == before
 
 
-@pytest.mark.skipif(not SHARED_MATERIAL.is_dir(), reason="../shared is not beside the checkout")
-def test_the_original_file_yields_the_same_points(stack: Stack) -> None:
+def test_the_source_file_as_published_yields_the_same_points(stack: Stack) -> None:
+    """Its prose columns (dropped from the repo's copy) change nothing."""
     url = _role_url(stack)
     before = _snapshot(url)
-    original = SHARED_MATERIAL / "data" / "locations" / "keco_recycle_compensation_sites.csv"
-    report = import_sites(url, original)
-    assert (report.inserted, report.updated, report.unchanged) == (0, 0, 395)
+    report = import_sites(url, SOURCE_EXCERPT)
+    sites = len(parse_file(SOURCE_EXCERPT).sites)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, sites)
     assert _snapshot(url) == before
 
 
@@ -57,7 +60,7 @@ def test_a_changed_row_updates_in_place(stack: Stack, tmp_path: Path) -> None:
     before = {row[1]: row for row in _snapshot(url)}
     try:
         report = import_sites(url, changed)
-        assert (report.inserted, report.updated, report.unchanged) == (0, 1, 394)
+        assert (report.inserted, report.updated, report.unchanged) == (0, 1, len(before) - 1)
         after = {row[1]: row for row in _snapshot(url)}
         assert after["6"][0] == before["6"][0]  # same id: updated, not replaced
         assert after["6"][2] == "이마트 화정점 (이전)"
@@ -98,7 +101,7 @@ def test_points_gone_from_the_source_are_reported_and_pruned_on_request(
         assert "6" not in {row[1] for row in _snapshot(url)}
     finally:
         restored = import_sites(url, SITES_FILE)
-    assert restored.inserted in (0, 1) and len(_snapshot(url)) == 395
+    assert restored.inserted == 1 and len(_snapshot(url)) == len(parse_file(SITES_FILE).sites)
 
 
 def test_collected_items_map_onto_the_shared_taxonomy() -> None:

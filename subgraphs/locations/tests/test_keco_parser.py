@@ -33,17 +33,11 @@ from locations.keco import (
 SEOUL = ZoneInfo("Asia/Seoul")
 FILE_NAME = "keco_recycle_compensation_sites.csv"
 REPO_FILE = Path(keco.__file__).parent.parent / "data" / FILE_NAME  # keco is a package
-SOURCE_ROWS = 409
 
 
-def _repo_root() -> Path:
-    for folder in Path(__file__).resolve().parents:
-        if (folder / "supergraph.yaml").exists() or (folder / ".git").exists():
-            return folder
-    raise AssertionError("repository root not found")
-
-
-SHARED_FILE = _repo_root().parent / "shared" / "data" / "locations" / FILE_NAME
+# Rows of the source file as published (prose columns and all): its first 24 rows and every
+# row the parser skips. The repo's data file keeps only the facts, of every row.
+SOURCE_EXCERPT = Path(__file__).parent / "data" / "keco_source_excerpt.csv"
 
 
 def _row(**values: str) -> dict[str, str]:
@@ -533,7 +527,8 @@ def test_cp949_copy_parses_the_same(tmp_path: Path) -> None:
 
 def test_repo_file_counts_and_reasons() -> None:
     result = parse_file(REPO_FILE)
-    assert len(result.sites) + len(result.skipped) == SOURCE_ROWS
+    # Every row is a site or skipped with its reason: none is lost.
+    assert len(result.sites) + len(result.skipped) == len(keco.read_raw_rows(REPO_FILE))
     assert len(result.sites) > 350
     assert all(s.reason and s.line > 1 and s.source_id for s in result.skipped)
     assert len({site.source_id for site in result.sites}) == len(result.sites)
@@ -550,18 +545,19 @@ def test_repo_file_is_facts_only() -> None:
         reader = csv.DictReader(handle)
         assert tuple(reader.fieldnames or ()) == KECO_COLUMNS
         rows = list(reader)
-    assert len(rows) == SOURCE_ROWS
+    assert rows
     assert all(row[column] == "" for row in rows for column in PROSE_COLUMNS)
 
 
-@pytest.mark.skipif(not SHARED_FILE.exists(), reason="shared source data not available")
 def test_repo_file_matches_the_source() -> None:
-    source, repo = parse_file(SHARED_FILE), parse_file(REPO_FILE)
-    assert repo.sites == source.sites
-    assert [(s.source_id, s.reason) for s in repo.skipped] == [
-        (s.source_id, s.reason) for s in source.skipped
-    ]
-    assert repo.unmapped == source.unmapped
+    source, repo = parse_file(SOURCE_EXCERPT), parse_file(REPO_FILE)
+    assert source.sites and source.skipped
+    repo_sites = {site.source_id: site for site in repo.sites}
+    assert [repo_sites.get(site.source_id) for site in source.sites] == source.sites
+    skipped_in_repo = {s.source_id: s.reason for s in repo.skipped}
+    assert {s.source_id: s.reason for s in source.skipped} == skipped_in_repo
+    # The excerpt's unmapped item names are a part of the repo file's, counted alike.
+    assert all(repo.unmapped[name] >= count for name, count in source.unmapped.items())
 
 
 def test_write_facts_csv_round_trip(tmp_path: Path) -> None:

@@ -1,14 +1,12 @@
-"""searchDisposalItems: Korean and English, partial words, spacing variants, typos."""
+"""Item search: Korean and English, partial words, spacing variants, typos (the service
+against the real trigram index; the field's own input checks are in test_search_input.py)."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from devstack.testing import RunningStack
-
-SEARCH = """query ($q: String!, $first: Int) {
-  searchDisposalItems(query: $q, first: $first) { name en: name(language: EN) category { code } }
-}"""
+from recycling import service
 
 # (what a user types, the category the best match must belong to)
 CASES = [
@@ -60,32 +58,20 @@ CASES = [
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES)
-def test_best_match_is_in_the_right_category(
-    running: RunningStack, query: str, expected: str
+async def test_best_match_is_in_the_right_category(
+    session: AsyncSession, query: str, expected: str
 ) -> None:
-    body = running.query_subgraph("recycling", SEARCH, {"q": query, "first": 5})
-    assert "errors" not in body, body
-    found = body["data"]["searchDisposalItems"]
+    found = await service.search_items(session=session, query=query, limit=5)
     assert found, f"nothing found for {query!r}"
-    assert found[0]["category"]["code"] == expected, (query, found)
+    assert found[0].item.category_code == expected, (query, [m.item.name_ko for m in found])
 
 
-def test_results_are_capped_and_resolve_through_the_gateway(running: RunningStack) -> None:
-    from devstack.testing import graphql
-
-    body = graphql(running.gateway_url, SEARCH, {"q": "병", "first": 3})
-    assert len(body["data"]["searchDisposalItems"]) <= 3
-
-
-@pytest.mark.parametrize(
-    ("query", "first"), [("", 10), ("   ", 10), ("--", 10), ("x" * 101, 10), ("병", 0), ("병", 51)]
-)
-def test_bad_queries_are_bad_user_input(running: RunningStack, query: str, first: int) -> None:
-    body = running.query_subgraph("recycling", SEARCH, {"q": query, "first": first})
-    assert body["data"] is None
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+async def test_results_are_best_first_and_capped(session: AsyncSession) -> None:
+    found = await service.search_items(session=session, query="병", limit=3)
+    assert len(found) == 3  # far more than three items are bottles (병)
+    scores = [match.score for match in found]
+    assert scores == sorted(scores, reverse=True)
 
 
-def test_nonsense_finds_nothing(running: RunningStack) -> None:
-    body = running.query_subgraph("recycling", SEARCH, {"q": "qzxjvwk"})
-    assert body["data"]["searchDisposalItems"] == []
+async def test_nonsense_finds_nothing(session: AsyncSession) -> None:
+    assert await service.search_items(session=session, query="qzxjvwk", limit=10) == []

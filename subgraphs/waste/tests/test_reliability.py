@@ -15,6 +15,7 @@ import pytest
 from waste_flow import PROGRESS, analyze, jpeg, paused, upload
 
 from devstack.embedded import free_port
+from devstack.fake_openai import Behaviour
 from devstack.testing import RunningProcess, RunningStack, graphql, sign_up, subscribe
 
 ANSWER = {"category_code": "CLEAR_PET", "item_name": "생수병", "confidence": 0.9}
@@ -80,8 +81,6 @@ def _start_job(running: RunningStack, token: str, hint: str = "물병") -> str:
 def test_a_worker_killed_mid_job_does_not_strand_it(
     running: RunningStack, vision_workers, fake_openai
 ) -> None:
-    from waste_tests_fake_openai import Behaviour
-
     fake_openai.default = Behaviour(answer=ANSWER, delay=6)
     first = vision_workers()
     token = sign_up(running)["accessToken"]
@@ -100,8 +99,6 @@ def test_a_worker_killed_mid_job_does_not_strand_it(
 def test_transient_classifier_failures_are_retried(
     running: RunningStack, vision_workers, fake_openai
 ) -> None:
-    from waste_tests_fake_openai import Behaviour
-
     fake_openai.script([{"status": 500}, {"status": 429}])
     fake_openai.default = Behaviour(answer=ANSWER)
     vision_workers()
@@ -124,8 +121,6 @@ def test_transient_classifier_failures_are_retried(
 def test_a_job_that_keeps_failing_ends_failed_and_visible(
     running: RunningStack, vision_workers, fake_openai
 ) -> None:
-    from waste_tests_fake_openai import Behaviour
-
     fake_openai.default = Behaviour(status=503)
     vision_workers()
     token = sign_up(running)["accessToken"]
@@ -146,8 +141,6 @@ def test_a_job_that_keeps_failing_ends_failed_and_visible(
 def test_an_answer_outside_the_taxonomy_is_rejected_not_stored(
     running: RunningStack, vision_workers, fake_openai
 ) -> None:
-    from waste_tests_fake_openai import Behaviour
-
     fake_openai.default = Behaviour(answer={**ANSWER, "category_code": "MOON_ROCKS"})
     vision_workers()
     token = sign_up(running)["accessToken"]
@@ -196,8 +189,6 @@ def test_a_subscriber_on_another_replica_sees_the_job(
 def test_a_job_over_its_time_limit_fails(
     running: RunningStack, vision_workers, fake_openai
 ) -> None:
-    from waste_tests_fake_openai import Behaviour
-
     fake_openai.default = Behaviour(answer=ANSWER, delay=8)
     vision_workers(BUNRI_JOB_TIME_LIMIT_SECONDS="2")
     token = sign_up(running)["accessToken"]

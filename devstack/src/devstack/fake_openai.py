@@ -5,7 +5,7 @@ protocol: `POST /v1/chat/completions` validates the request the way the API does
 the `chat.completion` shape. Tests script it with a queue of behaviours and read back every
 request it received.
 
-In process (see the `fake_openai` fixture in conftest.py):
+In process (see the `fake_openai` fixture in subgraphs/waste/tests/conftest.py):
 
     with FakeOpenAI() as fake:
         fake.enqueue(answer={"category_code": "CLEAR_PET", "item_name": "생수병",
@@ -17,7 +17,7 @@ In process (see the `fake_openai` fixture in conftest.py):
 
 Standalone (for end-to-end tests that run a real worker against it):
 
-    python subgraphs/waste/tests/fake_openai.py --port 0 \
+    python -m devstack.fake_openai --port 0 \
         --script '[{"answer": {"category_code": "PAPER_PACK", "confidence": 0.9}}]' \
         --default '{"answer": {"category_code": "UNCLASSIFIED", "confidence": 0}}' \
         --api-key sk-test
