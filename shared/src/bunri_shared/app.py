@@ -16,7 +16,6 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from bunri_shared.auth.websocket import AuthenticatedGraphQLRouter
 from bunri_shared.context import RequestContext
 from bunri_shared.logging import configure_logging
-from bunri_shared.messaging import ROUTES
 from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
 from bunri_shared.resources import Resources
 from bunri_shared.settings import ServiceSettings
@@ -36,6 +35,7 @@ def create_app(
     public_prefixes: tuple[str, ...] = (),
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
+    queues: Sequence[str] = (),
 ) -> FastAPI:
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
@@ -43,11 +43,10 @@ def create_app(
     settings.check_secrets()
     graphql_metrics.SERVICE["name"] = settings.service_name
     configure_tracing(settings.service_name)
-    # A subgraph reports the depth of the Dramatiq queue named after it (the one its
-    # workers consume): it is up even when every worker is stopped.
-    owned_queues = {route.queue for route in ROUTES if route.queue == settings.service_name}
-    if owned_queues:
-        _register_once(QueueCollector(settings.redis_url, owned_queues))
+    # A subgraph reports the depth of the Dramatiq queues its workers consume (`queues`,
+    # from its contract): it is up even when every worker is stopped.
+    if queues:
+        _register_once(QueueCollector(settings.redis_url, queues))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

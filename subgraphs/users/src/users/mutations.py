@@ -29,13 +29,7 @@ class Mutation:
         async with info.context.sessions() as session, session.begin():
             profile = await session.get(Profile, principal.user_id, with_for_update=True)
             if profile is None:
-                profile = await profiles.provision(
-                    session=session,
-                    resources=info.context.resources,
-                    user_id=principal.user_id,
-                    is_self=True,
-                )
-            assert profile is not None  # is_self always provisions
+                profile = await profiles.provision(session=session, user_id=principal.user_id)
             profile = await service.update_profile(
                 session=session, profile=profile, changes=changes
             )

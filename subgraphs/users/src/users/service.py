@@ -37,11 +37,15 @@ async def points_by_user(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> 
 async def ensure_profile(
     *, session: AsyncSession, user_id: uuid.UUID, nickname: str, email: str | None
 ) -> Profile:
-    """Create the profile unless it exists (then it is left as it is): idempotent."""
+    """Create the profile unless it exists: idempotent. An existing one is left as it is,
+    but for an email it lacks (stored by the user's own write before sign-up's message)."""
+    statement = insert(Profile).values(id=user_id, nickname=nickname, email=email)
     await session.execute(
-        insert(Profile)
-        .values(id=user_id, nickname=nickname, email=email)
-        .on_conflict_do_nothing(index_elements=["id"])
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"email": statement.excluded.email},
+            where=Profile.email.is_(None),
+        )
     )
     profile = await session.get(Profile, user_id, populate_existing=True)
     assert profile is not None

@@ -7,9 +7,10 @@ import strawberry
 
 from bunri_shared import ratelimit
 from bunri_shared.auth.permissions import IsAuthenticated, require_principal
-from bunri_shared.messaging import ANALYZE_WASTE, send
+from bunri_shared.messaging import send
 from bunri_shared.outages import deliver_after_commit
 from waste import service
+from waste.contract import ANALYZE_WASTE
 from waste.events import ProgressEvent, publish
 from waste.signing import upload_url
 from waste.types import (

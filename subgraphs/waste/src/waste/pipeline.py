@@ -22,7 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bunri_shared.messaging import AWARD_POINTS, send
+from bunri_shared.messaging import send
 from bunri_shared.resources import Resources
 from bunri_shared.taxonomy.terms import normalise
 from bunri_shared.telemetry.tracing import traced
@@ -36,6 +36,7 @@ from waste.classifiers import (
 from waste.config import Settings
 from waste.events import TERMINAL, ProgressEvent, publish
 from waste.models import Analysis, Upload
+from waste.outgoing import AWARD_POINTS
 from waste.storage import Storage, StoredObjectMissing
 from waste.telemetry import ANALYSES
 

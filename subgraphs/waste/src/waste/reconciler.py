@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, send
+from bunri_shared.messaging import send
 from bunri_shared.outages import is_outage
 from bunri_shared.resources import Resources
 from waste.config import Settings
+from waste.contract import ANALYZE_WASTE, PURGE_UPLOADS
 from waste.events import ProgressEvent, publish
 from waste.models import Analysis
 from waste.pipeline import award_points

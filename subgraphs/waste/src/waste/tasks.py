@@ -9,10 +9,11 @@ from typing import Any
 
 import dramatiq
 
-from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, setup_broker
+from bunri_shared.messaging import setup_broker
 from bunri_shared.worker import WorkerResources, configure_worker
 from waste.components import build_classifier, build_storage
 from waste.config import Settings
+from waste.contract import ANALYZE_WASTE, PURGE_UPLOADS
 from waste.pipeline import Pipeline
 from waste.retention import purge_once
 
