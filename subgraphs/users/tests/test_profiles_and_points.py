@@ -88,6 +88,19 @@ def test_other_users_do_not_see_a_profile_not_made_yet(running: RunningStack) ->
     assert body["data"]["_entities"] == [None]
 
 
+def test_an_entity_id_is_found_in_any_letter_case(running: RunningStack) -> None:
+    owner = sign_up(running, nickname="대문자")
+    user_id = owner["user"]["id"]
+    _wait_for(lambda: _profile_row(running, user_id) is not None)
+    query = """query ($r: [_Any!]!) {
+        _entities(representations: $r) { ... on User { id nickname } } }"""
+    representations = {"r": [{"__typename": "User", "id": user_id.upper()}]}
+    body = graphql(
+        running.subgraph_url("users"), query, representations, headers=running.subgraph_headers
+    )
+    assert body["data"]["_entities"] == [{"id": user_id, "nickname": "대문자"}]
+
+
 def test_update_profile_before_the_worker_stores_the_profile(running: RunningStack) -> None:
     update = """mutation ($i: UpdateProfileInput!) { updateProfile(input: $i) { id nickname } }"""
     with _worker_paused(running):

@@ -10,6 +10,7 @@ import strawberry
 from auth.context import Context
 from auth.models import Account as AccountRow
 from auth.sessions import Tokens
+from bunri_shared.ids import parse_uuid
 
 Info = strawberry.Info[Context, None]
 
@@ -25,7 +26,8 @@ class Account:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await info.context.loaders.account.load(id)
+        account_id = parse_uuid(id)
+        row = await info.context.loaders.account.load(account_id) if account_id else None
         return cls.from_row(row) if row else None
 
 

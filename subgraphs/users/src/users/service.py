@@ -25,13 +25,15 @@ async def profiles_by_id(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> 
     return list(await session.scalars(select(Profile).where(Profile.id.in_(ids))))
 
 
-async def points_by_user(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[str, int]:
+async def points_by_user(
+    *, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     rows = await session.execute(
         select(PointAward.user_id, func.sum(PointAward.points))
         .where(PointAward.user_id.in_(ids))
         .group_by(PointAward.user_id)
     )
-    return {str(user_id): int(total) for user_id, total in rows.tuples()}
+    return {user_id: int(total) for user_id, total in rows.tuples()}
 
 
 async def ensure_profile(

@@ -44,13 +44,16 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await info.context.loaders.profile.load(id)
+        user_id = parse_uuid(id)
+        if user_id is None:
+            return None
+        row = await info.context.loaders.profile.load(user_id)
         if row is not None:
             return cls.from_row(row)
         # Not made yet (the users worker may be down): the signed-in user still sees
         # themself, provisionally; others see no one. Nothing is written on a read.
         principal = info.context.principal
-        if principal is not None and parse_uuid(id) == principal.user_id:
+        if principal is not None and user_id == principal.user_id:
             return cls.from_row(profiles.provisional(principal.user_id))
         return None
 
@@ -74,7 +77,7 @@ class User:
 
     @strawberry.field(description="Total of the points ledger.")
     async def points(self, info: Info) -> int:
-        return await info.context.loaders.points.load(str(self.row.id))
+        return await info.context.loaders.points.load(self.row.id)
 
     @strawberry.field(description="Visible to the user themself only (FORBIDDEN for others).")
     def settings(self, info: Info) -> UserSettings:
@@ -139,7 +142,7 @@ class AuthPayload:
         if self.principal is None:
             return None
         user_id = self.principal.user_id
-        row = await info.context.loaders.profile.load(str(user_id))
+        row = await info.context.loaders.profile.load(user_id)
         if row is None:  # not made yet: shown as sign-up asked for it, nothing written
             row = profiles.provisional(
                 user_id, nickname=self.sign_up_nickname, email=self.sign_up_email

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -9,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from bunri_shared.ids import parse_uuids
 from bunri_shared.loaders import in_key_order
 from waste.models import Analysis
 
@@ -17,12 +17,12 @@ from waste.models import Analysis
 @dataclass
 class Loaders:
     sessions: async_sessionmaker[AsyncSession]
-    analysis: DataLoader[str, Analysis | None] = field(init=False)
+    analysis: DataLoader[uuid.UUID, Analysis | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.analysis = DataLoader(self._load_analyses)
 
-    async def _load_analyses(self, ids: Sequence[str]) -> list[Analysis | None]:
+    async def _load_analyses(self, ids: Sequence[uuid.UUID]) -> list[Analysis | None]:
         async with self.sessions() as session:
-            rows = await session.scalars(select(Analysis).where(Analysis.id.in_(parse_uuids(ids))))
-        return in_key_order(ids, rows, key=lambda row: str(row.id))
+            rows = await session.scalars(select(Analysis).where(Analysis.id.in_(ids)))
+        return in_key_order(ids, rows, key=lambda row: row.id)
