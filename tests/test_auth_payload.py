@@ -12,8 +12,9 @@ import uuid
 
 from dramatiq.brokers.redis import RedisBroker
 
-from bunri_shared.messaging import AWARD_POINTS, message
+from bunri_shared.messaging import message
 from devstack.testing import RunningStack, graphql, new_email
+from users.contract import AWARD_POINTS
 
 PASSWORD = "correct horse battery staple 42"
 USER = """user { id nickname email avatarUrl points createdAt

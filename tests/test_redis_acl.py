@@ -8,8 +8,9 @@ import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from bunri_shared.messaging import ANALYZE_WASTE, message
+from bunri_shared.messaging import message
 from devstack.testing import RunningStack
+from waste.contract import ANALYZE_WASTE
 
 
 def _client(running: RunningStack, user: str) -> redis.Redis:
@@ -36,7 +37,7 @@ def test_redis_needs_a_password(running: RunningStack) -> None:
 def test_a_service_cannot_touch_another_services_keys(running: RunningStack) -> None:
     admin = redis.Redis.from_url(running.stack.servers.redis_url)
     admin.set("auth:login:address:probe", "1")
-    admin.set("users:pending-profile:probe", '{"nickname": "secret"}')
+    admin.set("users:probe", "1")
     waste, auth = _client(running, "waste"), _client(running, "auth")
     # Its own keys: fine.
     waste.set("waste:probe", "1")
@@ -45,9 +46,10 @@ def test_a_service_cannot_touch_another_services_keys(running: RunningStack) -> 
     _refused(lambda: waste.get("auth:login:address:probe"))
     _refused(lambda: waste.delete("auth:login:address:probe"))
     _refused(lambda: auth.delete("waste:probe"))
-    # Pending profile data (auth leaves it for users): nobody else reads it.
-    _refused(lambda: waste.get("users:pending-profile:probe"))
-    _refused(lambda: _client(running, "locations").get("users:pending-profile:probe"))
+    # Another service's keys: nobody else reads them (auth sends users messages, no more).
+    _refused(lambda: auth.get("users:probe"))
+    _refused(lambda: waste.get("users:probe"))
+    _refused(lambda: _client(running, "locations").get("users:probe"))
     _refused(lambda: auth.get("users:points:probe"))
     # No administration: FLUSHALL, CONFIG and friends are the administrator's.
     _refused(lambda: waste.flushall())

@@ -3,7 +3,7 @@
 One user per API process (`bunri-<service>`) and per worker (`bunri-<service>-worker`):
 - an API process: its own `<service>:*` keys (rate limits, locks), the Dramatiq queues it
   SENDS to (only those: auth cannot start analyses), `&waste:*` progress channels
-  for waste; auth also `users:pending-profile:*` (the sign-up data it leaves for users);
+  for waste;
 - a worker: its own keys and ALL `dramatiq:*` keys — what Dramatiq's Redis broker cannot do
   without: every worker of every service shares one namespace, registers in one
   `dramatiq:__heartbeats__` set, keeps its in-flight messages under
@@ -37,9 +37,7 @@ def _queue(name: str) -> str:
 def rules() -> dict[str, str]:
     """ACL rules (without passwords) of every service user."""
     return {
-        # The pending profile is auth's own sign-up data, left for users (SET counts as a
-        # read too, so write-only %W~ would not do).
-        "bunri-auth": f"{API} ~auth:* ~users:pending-profile:* {_queue('users')} {HEARTBEATS}",
+        "bunri-auth": f"{API} ~auth:* {_queue('users')} {HEARTBEATS}",
         # Its own queue whole: the API re-drives dead-lettered awards (users.XQ) and reports
         # the queue's depth.
         "bunri-users": f"{API} ~users:* ~dramatiq:users ~dramatiq:users.* {HEARTBEATS}",

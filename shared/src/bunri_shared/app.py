@@ -18,7 +18,6 @@ from bunri_shared.auth.websocket import AuthenticatedGraphQL
 from bunri_shared.context import RequestContext
 from bunri_shared.data_version import DataVersionWatcher, data_version_router
 from bunri_shared.logging import configure_logging
-from bunri_shared.messaging import ROUTES
 from bunri_shared.middleware import GatewaySecretMiddleware, RequestIdMiddleware
 from bunri_shared.resources import Resources
 from bunri_shared.response_cache import ReferenceResponseCache
@@ -41,6 +40,7 @@ def create_app(
     on_shutdown: Hook | None = None,
     data_version: Table | None = None,
     response_max_age_seconds: float = 3600.0,
+    queues: Sequence[str] = (),
 ) -> FastAPI:
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
@@ -48,11 +48,10 @@ def create_app(
     settings.check_secrets()
     graphql_metrics.SERVICE["name"] = settings.service_name
     configure_tracing(settings.service_name)
-    # A subgraph reports the depth of the Dramatiq queue named after it (the one its
-    # workers consume): it is up even when every worker is stopped.
-    owned_queues = {route.queue for route in ROUTES if route.queue == settings.service_name}
-    if owned_queues:
-        _register_once(QueueCollector(settings.redis_url, owned_queues))
+    # A subgraph reports the depth of the Dramatiq queues its workers consume (`queues`,
+    # from its contract): it is up even when every worker is stopped.
+    if queues:
+        _register_once(QueueCollector(settings.redis_url, queues))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:
@@ -11,7 +10,3 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
-
-
-def parse_uuids(values: Iterable[str]) -> list[uuid.UUID]:
-    return [parsed for value in values if (parsed := parse_uuid(value)) is not None]

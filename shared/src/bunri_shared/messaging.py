@@ -1,7 +1,9 @@
-"""Dramatiq on Redis, and the messages domains send each other.
+"""Dramatiq on Redis: how domains send each other messages (the mechanism, no names).
 
-A domain sends a message by queue and actor NAME, so no subgraph imports another's code;
-the receiving subgraph's `tasks.py` declares the actor under the same names.
+A domain sends by queue and actor NAME, so no subgraph imports another's code. The names and
+fields of the messages a domain consumes are its own: its `contract.py` publishes them, its
+`tasks.py` declares the actors under them, and a sender keeps a copy in its `outgoing.py`
+that tests/test_message_contracts.py checks against the consumer's contract.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO
+from pydantic import BaseModel, ConfigDict
 from redis import Redis as SyncRedis
 
 from bunri_shared.telemetry.messages import TraceContext
@@ -20,21 +23,22 @@ from bunri_shared.telemetry.worker import worker_metrics
 from bunri_shared.worker_health import HeartbeatFile
 
 
+class Payload(BaseModel):
+    """A message's fields. The sender validates what it sends and the consumer what it
+    receives (a ValidationError is a ValueError: actors list it in `throws`, no retry)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoFields(Payload):
+    """A message that carries nothing (e.g. "run the retention once")."""
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     queue: str
     actor: str
-
-
-# users: create a profile for a new account (idempotent by user id).
-CREATE_PROFILE = Route("users", "create_profile")
-# users: one award in the points ledger (idempotent by source and source id).
-AWARD_POINTS = Route("users", "award_points")
-# waste: run the analysis pipeline for one analysis id.
-ANALYZE_WASTE = Route("waste", "analyze_waste")
-# waste: one run of upload retention (scheduled by the waste reconciler).
-PURGE_UPLOADS = Route("waste", "purge_uploads")
-ROUTES = (CREATE_PROFILE, AWARD_POINTS, ANALYZE_WASTE, PURGE_UPLOADS)
+    payload: type[Payload] = NoFields
 
 
 def setup_broker(redis_url: str) -> RedisBroker:
@@ -59,8 +63,10 @@ def sending_broker(client: SyncRedis) -> RedisBroker:
 
 
 def message(route: Route, **kwargs: Any) -> dramatiq.Message[Any]:
+    """The message for `route`, its fields checked against the route's payload (JSON types)."""
+    fields = route.payload.model_validate(kwargs).model_dump(mode="json")
     return dramatiq.Message(
-        queue_name=route.queue, actor_name=route.actor, args=(), kwargs=kwargs, options={}
+        queue_name=route.queue, actor_name=route.actor, args=(), kwargs=fields, options={}
     )
 
 
@@ -68,9 +74,3 @@ async def send(broker: dramatiq.Broker, route: Route, **kwargs: Any) -> str:
     """Enqueue (redis-py's sync client, off the event loop); returns the message id."""
     sent = await asyncio.to_thread(broker.enqueue, message(route, **kwargs))
     return sent.message_id
-
-
-def pending_profile_key(user_id: str) -> str:
-    """Redis key where sign-up leaves the new profile's data until users has created it,
-    so a profile can be made on first read even while the users worker is down."""
-    return f"users:pending-profile:{user_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -11,6 +13,10 @@ class ServiceSettings(BaseSettings):
 
     Each subgraph subclasses this and sets `service_name` (which is also its Postgres
     schema). `DATABASE_URL` is the subgraph's OWN role URL, never an admin URL.
+
+    One naming rule: a field `x_y` is read from `BUNRI_X_Y` (the prefix, no aliases), so
+    the environment name is found from the field and back. The only exceptions are
+    `DATABASE_URL` and `REDIS_URL`, the names every tool and hosting platform knows.
     """
 
     model_config = SettingsConfigDict(env_prefix="BUNRI_", extra="ignore", frozen=True)
@@ -21,14 +27,13 @@ class ServiceSettings(BaseSettings):
     env: str = "production"
     database_url: str = Field(validation_alias="DATABASE_URL")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    # Where a process keeps files in dev: auth's generated key, waste's local uploads.
+    data_dir: Path = Path(".data")
     db_pool_size: int = 10
     db_max_overflow: int = 10
     log_level: str = "INFO"
     log_json: bool = True
     graphiql: bool = True
-    max_query_depth: int = 12
-    max_query_tokens: int = 3000
-    max_query_aliases: int = 20
     # Subgraphs trust only the gateway; when set, every request must carry this secret.
     gateway_secret: SecretStr | None = None
     ws_allowed_origins: tuple[str, ...] = ()

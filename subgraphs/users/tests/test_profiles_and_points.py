@@ -15,8 +15,9 @@ import redis
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
-from bunri_shared.messaging import AWARD_POINTS, CREATE_PROFILE, message, pending_profile_key
+from bunri_shared.messaging import message
 from devstack.testing import RunningStack, graphql, sign_up
+from users.contract import AWARD_POINTS, CREATE_PROFILE
 
 ME = "{ me { id nickname email points } }"
 
@@ -56,19 +57,68 @@ def test_sign_up_has_the_worker_create_the_profile(running: RunningStack) -> Non
     user_id = account["user"]["id"]
     _wait_for(lambda: _profile_row(running, user_id) is not None)
     assert _profile_row(running, user_id) == ("재활용러", account["email"])
-    client = redis.Redis.from_url(running.stack.servers.redis_url)
-    _wait_for(lambda: not client.exists(pending_profile_key(user_id)))
 
 
 def test_me_works_while_the_worker_is_down(running: RunningStack) -> None:
     with _worker_paused(running):
         account = sign_up(running, nickname="오프라인")
+        user_id = account["user"]["id"]
+        # signUp's answer shows the profile it asked for: auth passes it in the entity.
+        assert account["user"]["nickname"] == "오프라인"
         me = graphql(running.gateway_url, ME, token=account["accessToken"])["data"]["me"]
-        assert me["nickname"] == "오프라인" and me["email"] == account["email"]
-    # The worker catches up later and changes nothing.
+        # me answers, provisionally (the defaults), and the read writes nothing.
+        assert me == {"id": user_id, "nickname": f"user-{user_id[:8]}", "email": None, "points": 0}
+        assert _profile_row(running, user_id) is None
+    # The worker catches up later and makes the profile sign-up asked for.
     _wait_for(lambda: _queue_drained(running))
     me_again = graphql(running.gateway_url, ME, token=account["accessToken"])["data"]["me"]
-    assert me_again == me
+    assert me_again == {**me, "nickname": "오프라인", "email": account["email"]}
+
+
+def test_other_users_do_not_see_a_profile_not_made_yet(running: RunningStack) -> None:
+    viewer = sign_up(running)
+    query = """query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }"""
+    representations = {"r": [{"__typename": "User", "id": str(uuid.uuid4())}]}
+    body = graphql(
+        running.subgraph_url("users"),
+        query,
+        representations,
+        token=viewer["accessToken"],
+        headers=running.subgraph_headers,
+    )
+    assert body["data"]["_entities"] == [None]
+
+
+def test_an_entity_id_is_found_in_any_letter_case(running: RunningStack) -> None:
+    owner = sign_up(running, nickname="대문자")
+    user_id = owner["user"]["id"]
+    _wait_for(lambda: _profile_row(running, user_id) is not None)
+    query = """query ($r: [_Any!]!) {
+        _entities(representations: $r) { ... on User { id nickname } } }"""
+    representations = {"r": [{"__typename": "User", "id": user_id.upper()}]}
+    body = graphql(
+        running.subgraph_url("users"), query, representations, headers=running.subgraph_headers
+    )
+    assert body["data"]["_entities"] == [{"id": user_id, "nickname": "대문자"}]
+
+
+def test_update_profile_before_the_worker_stores_the_profile(running: RunningStack) -> None:
+    update = """mutation ($i: UpdateProfileInput!) { updateProfile(input: $i) { id nickname } }"""
+    with _worker_paused(running):
+        account = sign_up(running, nickname="먼저")
+        user_id = account["user"]["id"]
+        changed = graphql(
+            running.gateway_url,
+            update,
+            {"i": {"nickname": "바꾼이름"}},
+            token=account["accessToken"],
+        )["data"]["updateProfile"]
+        assert changed == {"id": user_id, "nickname": "바꾼이름"}
+        assert _profile_row(running, user_id) == ("바꾼이름", None)
+    # The late message only fills in what the early write could not know (the email):
+    # the user's own change stands.
+    _wait_for(lambda: _queue_drained(running))
+    assert _profile_row(running, user_id) == ("바꾼이름", account["email"])
 
 
 def test_a_dead_lettered_award_is_re_driven(running: RunningStack) -> None:

@@ -44,7 +44,7 @@ async def test_an_award_delivered_twice_counts_once(session: AsyncSession) -> No
     other = {**award, "source_id": "other"}
     assert await service.award_points(session=session, **other, points=5, reason=None)
     totals = await service.points_by_user(session=session, ids=[user_id, uuid.uuid4()])
-    assert totals == {str(user_id): 15}  # no awards: no entry (the loader answers 0)
+    assert totals == {user_id: 15}  # no awards: no entry (the loader answers 0)
 
 
 async def test_profiles_and_points_in_key_order_one_statement_each(
@@ -57,7 +57,7 @@ async def test_profiles_and_points_in_key_order_one_statement_each(
     await session.flush()
     before = statements.count
     loaders = Loaders(sessions)
-    keys = [str(second), str(uuid.uuid4()), str(first)]
+    keys = [second, uuid.uuid4(), first]
     profiles = await loaders.profile.load_many(keys)
     points = await loaders.points.load_many(keys)
     assert statements.count - before == 2

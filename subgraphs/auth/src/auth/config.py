@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-
 from bunri_shared.settings import ServiceSettings
 
 
@@ -11,10 +9,9 @@ class Settings(ServiceSettings):
     service_name: str = "auth"
     # Directory of Ed25519 private keys, one PEM per key, the file name (sans .pem) its kid.
     # Unset: a dev key is generated under BUNRI_DATA_DIR (never do that in production).
-    keys_dir: Path | None = Field(None, validation_alias="BUNRI_AUTH_KEYS_DIR")
-    data_dir: Path = Path(".data")
+    auth_keys_dir: Path | None = None
     # The key that signs; the others stay in the JWKS so their tokens verify until expiry.
-    active_kid: str | None = Field(None, validation_alias="BUNRI_AUTH_ACTIVE_KID")
+    auth_active_kid: str | None = None
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_days: int = 30
     # A refresh token presented again this soon after its rotation (a retry, two requests at

@@ -35,7 +35,7 @@ class SigningKeys:
 
     @classmethod
     def load(cls, settings: Settings) -> SigningKeys:
-        directory = settings.keys_dir
+        directory = settings.auth_keys_dir
         if directory is None:
             if not settings.is_dev:
                 raise RuntimeError(
@@ -48,7 +48,7 @@ class SigningKeys:
         keys = {path.stem: _read_key(path) for path in sorted(directory.glob("*.pem"))}
         if not keys:
             raise RuntimeError(f"no signing keys (*.pem) in {directory}")
-        active = settings.active_kid or max(keys)
+        active = settings.auth_active_kid or max(keys)
         if active not in keys:
             raise RuntimeError(f"active key {active!r} is not among {sorted(keys)}")
         return cls(keys=keys, active_kid=active)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,12 +17,12 @@ from bunri_shared.loaders import in_key_order
 @dataclass
 class Loaders:
     sessions: async_sessionmaker[AsyncSession]
-    account: DataLoader[str, Account | None] = field(init=False)
+    account: DataLoader[uuid.UUID, Account | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.account = DataLoader(self._load_accounts)
 
-    async def _load_accounts(self, ids: Sequence[str]) -> list[Account | None]:
+    async def _load_accounts(self, ids: Sequence[uuid.UUID]) -> list[Account | None]:
         async with self.sessions() as session:
             rows = await service.accounts_by_id(session=session, ids=ids)
-        return in_key_order(ids, rows, key=lambda row: str(row.id))
+        return in_key_order(ids, rows, key=lambda row: row.id)

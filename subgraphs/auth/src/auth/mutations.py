@@ -36,7 +36,7 @@ class Mutation:
     ) -> AuthPayload:
         context = info.context
         async with context.sessions() as session, session.begin():
-            account = await service.sign_up(
+            signed_up = await service.sign_up(
                 session=session,
                 resources=context.resources,
                 settings=context.settings,
@@ -48,10 +48,13 @@ class Mutation:
             device_token = await service.remember_device(
                 context.resources.redis,
                 context.settings,
-                email=account.email,
+                email=signed_up.account.email,
                 address=context.client_address,
             )
-            return await _signed_in(context, session, account.id, device_token)
+            payload = await _signed_in(context, session, signed_up.account.id, device_token)
+        payload.sign_up_nickname = signed_up.profile.nickname
+        payload.sign_up_email = signed_up.profile.email
+        return payload
 
     @strawberry.mutation(
         description="Sign in with email and password (INVALID_CREDENTIALS, RATE_LIMITED)."

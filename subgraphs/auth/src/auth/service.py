@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -18,19 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import passwords
 from auth.config import Settings
 from auth.models import Account
+from auth.outgoing import CREATE_PROFILE, CreateProfile
 from auth.throttle import LoginThrottle
 from bunri_shared import ratelimit, validation
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
-from bunri_shared.ids import parse_uuids
-from bunri_shared.messaging import CREATE_PROFILE, pending_profile_key, send
+from bunri_shared.messaging import send
 from bunri_shared.resources import Resources
 
-PENDING_PROFILE_TTL_SECONDS = 7 * 24 * 3600
 
-
-async def accounts_by_id(*, session: AsyncSession, ids: Sequence[str]) -> list[Account]:
-    """One statement for a whole batch (any order; ids that are not UUIDs match nothing)."""
-    return list(await session.scalars(select(Account).where(Account.id.in_(parse_uuids(ids)))))
+async def accounts_by_id(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Account]:
+    """One statement for a whole batch (any order)."""
+    return list(await session.scalars(select(Account).where(Account.id.in_(ids))))
 
 
 def normalise_email(email: str) -> str:
@@ -46,6 +43,13 @@ def invalid_credentials() -> BunriError:
     return BunriError(ErrorCode.INVALID_CREDENTIALS, "Email or password is wrong.")
 
 
+@dataclass(frozen=True, slots=True)
+class SignedUp:
+    account: Account
+    # The profile asked of users (by message); shown in signUp's answer until users has it.
+    profile: CreateProfile
+
+
 async def sign_up(
     *,
     session: AsyncSession,
@@ -55,7 +59,7 @@ async def sign_up(
     password: str,
     nickname: str,
     address: str | None,
-) -> Account:
+) -> SignedUp:
     email = normalise_email(email)
     nickname = validation.nickname(nickname)
     passwords.check_policy(password, user_inputs=[email, email.split("@")[0], nickname])
@@ -71,23 +75,11 @@ async def sign_up(
         await session.flush()
     except IntegrityError:  # the caller's transaction rolls back on the way out
         raise BunriError(ErrorCode.EMAIL_TAKEN, "An account with this email exists.") from None
-    await _request_profile(resources, account.id, email=email, nickname=nickname)
-    return account
-
-
-async def _request_profile(
-    resources: Resources, account_id: uuid.UUID, *, email: str, nickname: str
-) -> None:
-    """Before the account commits: users owes nothing to auth's rows, so a profile made
-    for an account whose commit then fails is harmless, while the reverse would not be."""
-    await resources.redis.set(
-        pending_profile_key(str(account_id)),
-        json.dumps({"email": email, "nickname": nickname}),
-        ex=PENDING_PROFILE_TTL_SECONDS,
-    )
-    await send(
-        resources.broker, CREATE_PROFILE, user_id=str(account_id), email=email, nickname=nickname
-    )
+    # Before the account commits: users owes nothing to auth's rows, so a profile made for
+    # an account whose commit then fails is harmless, while the reverse would not be.
+    profile = CreateProfile(user_id=account.id, email=email, nickname=nickname)
+    await send(resources.broker, CREATE_PROFILE, **profile.model_dump())
+    return SignedUp(account, profile)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Self
 
 import strawberry
-from strawberry.federation.schema_directives import Key
 
 from auth.context import Context
 from auth.models import Account as AccountRow
 from auth.sessions import Tokens
+from bunri_shared.ids import parse_uuid
 
 Info = strawberry.Info[Context, None]
 
@@ -26,16 +26,16 @@ class Account:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await info.context.loaders.account.load(id)
+        account_id = parse_uuid(id)
+        row = await info.context.loaders.account.load(account_id) if account_id else None
         return cls.from_row(row) if row else None
 
 
 # An entity keyed by its access token: the users subgraph resolves `user` from the token
 # it verifies, so the new session's user is seen by its owner (own email, settings, points)
-# although the request that signed in carried no token. Not resolvable here: only the
-# mutations below make one.
+# although the request that signed in carried no token.
 @strawberry.federation.type(
-    keys=[Key(fields="accessToken", resolvable=False)],
+    keys=["accessToken"],
     description="A signed-in session: the tokens, and the user they belong to.",
 )
 class AuthPayload:
@@ -52,6 +52,19 @@ class AuthPayload:
             "guessing has the account throttled."
         ),
     )
+
+    # Hidden from clients, for the users subgraph (it @requires them): in signUp's answer,
+    # the profile sign-up asked users to make, so that answer shows it even before users'
+    # worker has made it. Data crosses domains in entities, not in a side channel.
+    sign_up_nickname: str | None = strawberry.federation.field(default=None, inaccessible=True)
+    sign_up_email: str | None = strawberry.federation.field(default=None, inaccessible=True)
+
+    @classmethod
+    def resolve_reference(cls, **key: str) -> None:
+        # Only the mutations below make one, so no query plan enters auth by this key; it
+        # is resolvable (answering null) only because composition asks it of an entity whose
+        # fields another subgraph @requires (users: the sign-up fields).
+        return None
 
     @classmethod
     def from_tokens(cls, tokens: Tokens, *, device_token: str | None = None) -> Self:

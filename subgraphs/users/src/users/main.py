@@ -10,6 +10,7 @@ from bunri_shared.resources import Resources
 from users import redrive
 from users.config import Settings
 from users.context import Context
+from users.contract import QUEUE
 from users.schema import schema
 
 settings = Settings()
@@ -31,4 +32,5 @@ app = create_app(
     context_class=Context,
     on_startup=start,
     on_shutdown=stop,
+    queues=(QUEUE,),
 )

@@ -28,13 +28,7 @@ class Mutation:
         async with info.context.sessions() as session, session.begin():
             profile = await service.profile_for_update(session=session, user_id=principal.user_id)
             if profile is None:
-                profile = await profiles.provision(
-                    session=session,
-                    resources=info.context.resources,
-                    user_id=principal.user_id,
-                    is_self=True,
-                )
-            assert profile is not None  # is_self always provisions
+                profile = await profiles.provision(session=session, user_id=principal.user_id)
             profile = await service.update_profile(
                 session=session, profile=profile, changes=changes
             )

@@ -1,33 +1,45 @@
-"""A profile exists for every account: made by the worker, or here on first read."""
+"""A profile exists for every account: the worker makes it from sign-up's message.
+
+Until the worker has run (it may be down), reads answer the signed-in user with a
+provisional profile that is never stored: a read path writes nothing. The first write
+(updateProfile) stores a profile; the late message then changes nothing (idempotent).
+"""
 
 from __future__ import annotations
 
-import json
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bunri_shared.messaging import pending_profile_key
-from bunri_shared.resources import Resources
 from users import service
 from users.models import Profile
 
 
-async def provision(
-    *, session: AsyncSession, resources: Resources, user_id: uuid.UUID, is_self: bool
-) -> Profile | None:
-    """Create a missing profile from what sign-up left in Redis; for the signed-in user
-    themself, from defaults if even that is gone. None if there is nothing to go on."""
-    raw = await resources.redis.get(pending_profile_key(str(user_id)))
-    if raw is not None:
-        pending = json.loads(raw)
-        nickname, email = pending["nickname"], pending.get("email")
-    else:
-        # The worker may have made it (and removed the key) since the caller looked.
-        existing = await session.get(Profile, user_id)
-        if existing is not None or not is_self:
-            return existing
-        nickname, email = f"user-{user_id.hex[:8]}", None
+def default_nickname(user_id: uuid.UUID) -> str:
+    return f"user-{user_id.hex[:8]}"
+
+
+def provisional(
+    user_id: uuid.UUID, *, nickname: str | None = None, email: str | None = None
+) -> Profile:
+    """Not stored: the profile as the worker will make it (from what the caller knows of
+    sign-up, else defaults), with the table's defaults for the rest."""
+    now = datetime.now(UTC)
+    return Profile(
+        id=user_id,
+        nickname=nickname or default_nickname(user_id),
+        email=email,
+        avatar_url=None,
+        language="ko",
+        notifications_enabled=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def provision(*, session: AsyncSession, user_id: uuid.UUID) -> Profile:
+    """For a write by the user themself before the worker has run: store the defaults."""
     return await service.ensure_profile(
-        session=session, user_id=user_id, nickname=nickname, email=email
+        session=session, user_id=user_id, nickname=default_nickname(user_id), email=None
     )

@@ -16,9 +16,9 @@ import logging
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
-from bunri_shared.messaging import AWARD_POINTS
 from bunri_shared.resources import Resources
 from users.config import Settings
+from users.contract import AWARD_POINTS
 
 log = logging.getLogger(__name__)
 LOCK = "users:redrive"

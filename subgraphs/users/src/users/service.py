@@ -25,13 +25,15 @@ async def profiles_by_id(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> 
     return list(await session.scalars(select(Profile).where(Profile.id.in_(ids))))
 
 
-async def points_by_user(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[str, int]:
+async def points_by_user(
+    *, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     rows = await session.execute(
         select(PointAward.user_id, func.sum(PointAward.points))
         .where(PointAward.user_id.in_(ids))
         .group_by(PointAward.user_id)
     )
-    return {str(user_id): int(total) for user_id, total in rows.tuples()}
+    return {user_id: int(total) for user_id, total in rows.tuples()}
 
 
 async def profile_for_update(*, session: AsyncSession, user_id: uuid.UUID) -> Profile | None:
@@ -42,11 +44,15 @@ async def profile_for_update(*, session: AsyncSession, user_id: uuid.UUID) -> Pr
 async def ensure_profile(
     *, session: AsyncSession, user_id: uuid.UUID, nickname: str, email: str | None
 ) -> Profile:
-    """Create the profile unless it exists (then it is left as it is): idempotent."""
+    """Create the profile unless it exists: idempotent. An existing one is left as it is,
+    but for an email it lacks (stored by the user's own write before sign-up's message)."""
+    statement = insert(Profile).values(id=user_id, nickname=nickname, email=email)
     await session.execute(
-        insert(Profile)
-        .values(id=user_id, nickname=nickname, email=email)
-        .on_conflict_do_nothing(index_elements=["id"])
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"email": statement.excluded.email},
+            where=Profile.email.is_(None),
+        )
     )
     profile = await session.get(Profile, user_id, populate_existing=True)
     assert profile is not None

@@ -1,18 +1,20 @@
 """Dramatiq actors of the users domain: `dramatiq users.tasks`.
 
-Other domains send these messages by name (bunri_shared.messaging); both are idempotent.
+Other domains send these messages by name; their names and fields are users/contract.py,
+checked here on receipt. Both are idempotent.
 """
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
 import dramatiq
 
-from bunri_shared.messaging import AWARD_POINTS, CREATE_PROFILE, pending_profile_key, setup_broker
+from bunri_shared.messaging import setup_broker
 from bunri_shared.worker import WorkerResources, configure_worker
 from users import service
 from users.config import Settings
+from users.contract import AWARD_POINTS, CREATE_PROFILE, AwardPoints, CreateProfile
 
 settings = Settings()
 configure_worker(settings)
@@ -26,13 +28,12 @@ resources = WorkerResources(settings)
     max_retries=20,
     throws=(ValueError,),  # a malformed message will not get better by retrying
 )
-async def create_profile(user_id: str, email: str, nickname: str) -> None:
-    r = resources.get()
-    async with r.sessions() as session, session.begin():
+async def create_profile(**fields: Any) -> None:
+    message = CreateProfile.model_validate(fields)
+    async with resources.get().sessions() as session, session.begin():
         await service.ensure_profile(
-            session=session, user_id=uuid.UUID(user_id), nickname=nickname, email=email
+            session=session, user_id=message.user_id, nickname=message.nickname, email=message.email
         )
-    await r.redis.delete(pending_profile_key(user_id))
 
 
 @dramatiq.actor(
@@ -41,15 +42,14 @@ async def create_profile(user_id: str, email: str, nickname: str) -> None:
     max_retries=20,  # the profile may not exist yet: retried with back-off until it does
     throws=(ValueError,),
 )
-async def award_points(
-    user_id: str, source: str, source_id: str, points: int, reason: str | None = None
-) -> None:
+async def award_points(**fields: Any) -> None:
+    message = AwardPoints.model_validate(fields)
     async with resources.get().sessions() as session, session.begin():
         await service.award_points(
             session=session,
-            user_id=uuid.UUID(user_id),
-            source=source,
-            source_id=source_id,
-            points=int(points),
-            reason=reason,
+            user_id=message.user_id,
+            source=message.source,
+            source_id=message.source_id,
+            points=message.points,
+            reason=message.reason,
         )

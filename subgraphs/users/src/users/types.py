@@ -13,6 +13,7 @@ from bunri_shared.auth.principal import Principal
 from bunri_shared.errors import BunriError
 from bunri_shared.i18n import Language
 from bunri_shared.ids import parse_uuid
+from users import profiles
 from users.context import Context
 from users.models import Profile
 
@@ -43,10 +44,18 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await info.context.loaders.profile.load(id)
-        if row is None and (user_id := parse_uuid(id)) is not None:
-            row = await info.context.provision_profile(user_id)
-        return cls.from_row(row) if row else None
+        user_id = parse_uuid(id)
+        if user_id is None:
+            return None
+        row = await info.context.loaders.profile.load(user_id)
+        if row is not None:
+            return cls.from_row(row)
+        # Not made yet (the users worker may be down): the signed-in user still sees
+        # themself, provisionally; others see no one. Nothing is written on a read.
+        principal = info.context.principal
+        if principal is not None and user_id == principal.user_id:
+            return cls.from_row(profiles.provisional(principal.user_id))
+        return None
 
     def _is_self(self, info: Info) -> bool:
         if self.signed_in_as is not None:
@@ -68,7 +77,7 @@ class User:
 
     @strawberry.field(description="Total of the points ledger.")
     async def points(self, info: Info) -> int:
-        return await info.context.loaders.points.load(str(self.row.id))
+        return await info.context.loaders.points.load(self.row.id)
 
     @strawberry.field(description="Visible to the user themself only (FORBIDDEN for others).")
     def settings(self, info: Info) -> UserSettings:
@@ -104,25 +113,38 @@ class AuthPayload:
 
     access_token: str
     principal: strawberry.Private[Principal | None]
+    # From auth, in signUp's answer only (null otherwise): what the new profile will hold,
+    # so that answer shows it even before the users worker has made the profile.
+    sign_up_nickname: str | None = strawberry.federation.field(external=True, default=None)
+    sign_up_email: str | None = strawberry.federation.field(external=True, default=None)
 
     @classmethod
-    async def resolve_reference(cls, info: Info, **key: str) -> Self:
+    async def resolve_reference(cls, info: Info, **key: str | None) -> Self:
+        token = key["accessToken"] or ""
         # The token was issued a moment ago by auth; verified like any bearer token.
         try:
-            principal = await info.context.resources.verifier.verify(key["accessToken"])
+            principal = await info.context.resources.verifier.verify(token)
         except BunriError:
             principal = None
-        return cls(access_token=key["accessToken"], principal=principal)
+        return cls(
+            access_token=token,
+            principal=principal,
+            sign_up_nickname=key.get("signUpNickname"),
+            sign_up_email=key.get("signUpEmail"),
+        )
 
-    @strawberry.field(
+    @strawberry.federation.field(
         description="The signed-in user, seen as its owner. Null only if it cannot be read "
-        "right now: the tokens are valid even then."
+        "right now: the tokens are valid even then.",
+        requires=["signUpNickname signUpEmail"],
     )
     async def user(self, info: Info) -> User | None:
         if self.principal is None:
             return None
         user_id = self.principal.user_id
-        row = await info.context.loaders.profile.load(str(user_id))
-        if row is None:
-            row = await info.context.provision_profile(user_id, is_self=True)
-        return User.from_row(row, signed_in_as=user_id) if row else None
+        row = await info.context.loaders.profile.load(user_id)
+        if row is None:  # not made yet: shown as sign-up asked for it, nothing written
+            row = profiles.provisional(
+                user_id, nickname=self.sign_up_nickname, email=self.sign_up_email
+            )
+        return User.from_row(row, signed_in_as=user_id)

@@ -9,7 +9,6 @@ from bunri_shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "waste"
-    data_dir: Path = Path(".data")
     # Where clients PUT image bytes: this service's public address (the edge proxy's).
     public_url: str = "http://127.0.0.1:4003"
     # Browser origins that may PUT uploads: the gateway's BUNRI_CORS_ORIGINS, same meaning

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,12 +17,12 @@ from waste.models import Analysis
 @dataclass
 class Loaders:
     sessions: async_sessionmaker[AsyncSession]
-    analysis: DataLoader[str, Analysis | None] = field(init=False)
+    analysis: DataLoader[uuid.UUID, Analysis | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.analysis = DataLoader(self._load_analyses)
 
-    async def _load_analyses(self, ids: Sequence[str]) -> list[Analysis | None]:
+    async def _load_analyses(self, ids: Sequence[uuid.UUID]) -> list[Analysis | None]:
         async with self.sessions() as session:
             rows = await service.analyses_by_ids(session=session, ids=ids)
-        return in_key_order(ids, rows, key=lambda row: str(row.id))
+        return in_key_order(ids, rows, key=lambda row: row.id)

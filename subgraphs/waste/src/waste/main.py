@@ -11,6 +11,7 @@ from waste import reconciler
 from waste.components import build_storage
 from waste.config import Settings
 from waste.context import Context
+from waste.contract import QUEUE
 from waste.events import ProgressHub
 from waste.schema import schema
 from waste.upload_endpoint import UploadCors, cors_origins
@@ -43,6 +44,7 @@ app = create_app(
     public_prefixes=("/uploads/",),
     on_startup=start,
     on_shutdown=stop,
+    queues=(QUEUE,),
 )
 # Browsers PUT image bytes straight to /uploads/: answer their preflights (outermost).
 app.add_middleware(UploadCors, origins=cors_origins(settings.cors_origins))

@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bunri_shared.messaging import PURGE_UPLOADS, send
+from bunri_shared.messaging import send
 from bunri_shared.outages import is_outage
 from bunri_shared.resources import Resources
 from waste.config import Settings
+from waste.contract import PURGE_UPLOADS
 from waste.service import jobs
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,13 @@ from typing import Any
 import dramatiq
 
 from bunri_shared.errors import BunriError, ErrorCode
-from bunri_shared.messaging import ANALYZE_WASTE, PURGE_UPLOADS, setup_broker
+from bunri_shared.messaging import setup_broker
 from bunri_shared.worker import WorkerResources, configure_worker
 from waste.classifiers import Classifier, classifier_from_settings
 from waste.classifiers.traced import TracedClassifier
 from waste.components import build_storage
 from waste.config import Settings
+from waste.contract import ANALYZE_WASTE, PURGE_UPLOADS
 from waste.pipeline import Pipeline
 from waste.service.retention import purge_once
 

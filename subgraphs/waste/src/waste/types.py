@@ -161,7 +161,8 @@ class WasteAnalysis:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         """Owner only: another user's analysis is NOT_FOUND, exactly like a missing one."""
-        row = await info.context.loaders.analysis.load(id)
+        analysis_id = parse_uuid(id)
+        row = await info.context.loaders.analysis.load(analysis_id) if analysis_id else None
         require_owned(info.context, row.user_id if row else None, what="analysis")
         assert row is not None
         return cls.from_row(row)

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared import ratelimit
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
-from bunri_shared.ids import parse_uuids
 from bunri_shared.outages import deliver_after_commit
 from bunri_shared.resources import Resources
 from waste.config import Settings
@@ -249,10 +248,9 @@ async def start_analysis(resources: Resources, analysis: Analysis) -> None:
     )
 
 
-async def analyses_by_ids(*, session: AsyncSession, ids: Sequence[str]) -> list[Analysis]:
-    """One statement for a whole batch (in no particular order; ids that are not UUIDs
-    match nothing)."""
-    return list(await session.scalars(select(Analysis).where(Analysis.id.in_(parse_uuids(ids)))))
+async def analyses_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Analysis]:
+    """One statement for a whole batch (in no particular order)."""
+    return list(await session.scalars(select(Analysis).where(Analysis.id.in_(ids))))
 
 
 async def analysis_state(*, session: AsyncSession, analysis_id: uuid.UUID) -> AnalysisState | None:

@@ -17,11 +17,13 @@ from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared.errors import BunriError, ErrorCode
-from bunri_shared.messaging import ANALYZE_WASTE, AWARD_POINTS, send
+from bunri_shared.messaging import send
 from bunri_shared.resources import Resources
 from waste.config import Settings
+from waste.contract import ANALYZE_WASTE
 from waste.events import publish
 from waste.models import Analysis, Upload
+from waste.outgoing import AWARD_POINTS
 from waste.state import IN_PROGRESS, TERMINAL, AnalysisState, AnalysisStatus
 from waste.telemetry import ANALYSES
 

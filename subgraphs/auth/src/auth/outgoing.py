@@ -1,0 +1,20 @@
+"""Messages auth sends to other domains: copies of their contracts (users/contract.py).
+
+Copied, not imported (a subgraph never imports another); tests/test_message_contracts.py
+fails when a copy and the consumer's contract disagree.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from bunri_shared.messaging import Payload, Route
+
+
+class CreateProfile(Payload):
+    user_id: uuid.UUID
+    email: str | None
+    nickname: str
+
+
+CREATE_PROFILE = Route("users", "create_profile", CreateProfile)
