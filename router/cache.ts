@@ -50,11 +50,13 @@ export function ttlPerSchemaCoordinate(supergraphSdl: string, ttlMs: number): Re
     ttl[type.name] = REFERENCE_TYPES.has(type.name) ? ttlMs : 0;
   }
   const query = schema.getQueryType();
-  for (const [name, field] of Object.entries(query?.getFields() ?? {})) {
-    const named = field.type.toString().replace(/[[\]!]/g, '');
-    if (!REFERENCE_TYPES.has(named)) ttl[`${query!.name}.${name}`] = 0;
+  if (query) {
+    for (const [name, field] of Object.entries(query.getFields())) {
+      const named = field.type.toString().replace(/[[\]!]/g, '');
+      if (!REFERENCE_TYPES.has(named)) ttl[`${query.name}.${name}`] = 0;
+    }
+    delete ttl[query.name]; // the root is in every answer: its fields decide
   }
-  delete ttl[query?.name ?? 'Query'];
   return ttl;
 }
 
