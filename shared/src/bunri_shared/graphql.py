@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
@@ -23,7 +22,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from bunri_shared import outages
 from bunri_shared.errors import BunriError, ErrorCode
-from bunri_shared.operation_guards import CostLimiter, InputGuard
+from bunri_shared.operation_guards import CostLimiter, InputGuard, max_aliases_rule
 from bunri_shared.telemetry.extensions import telemetry_extensions
 
 # @theguild/federation-composition 0.27 rejects Strawberry's default (2.11); every
@@ -142,7 +141,7 @@ def standard_extensions(limits: GraphQLLimits) -> list[Callable[[], SchemaExtens
     keyed by them, so new classes per operation would make every lookup a miss."""
     rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        max_aliases_rule(limits.max_aliases),
     ]
     return [
         *telemetry_extensions(),  # first: entered first, left last (times it all)

@@ -16,12 +16,20 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     DocumentNode,
+    FieldNode,
     FloatValueNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    InlineFragmentNode,
     IntValueNode,
     ListValueNode,
     ObjectValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     StringValueNode,
+    ValidationContext,
+    ValidationRule,
     ValueNode,
     VariableNode,
     visit,
@@ -178,3 +186,55 @@ class CostLimiter(_Guard):
                 code=ErrorCode.COST_LIMIT_EXCEEDED.value,
                 cost={"estimated": estimated, "max": self.max_cost},
             )
+
+
+# The Hive Gateway's response cache adds `__responseCacheTypeName: __typename` (and an id
+# alias) to every selection set of an operation it may cache, and the planner passes them
+# on: not the client's aliases, which the gateway has already limited.
+GATEWAY_ALIAS_PREFIX = "__responseCache"
+
+
+def max_aliases_rule(max_aliases: int) -> type[ValidationRule]:
+    """Refuses a document with more than `max_aliases` aliases (fragments counted where
+    they are spread), leaving out those the gateway adds itself."""
+
+    class MaxAliases(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            document = context.document
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            total = sum(
+                _aliases(d.selection_set, fragments, frozenset())
+                for d in document.definitions
+                if isinstance(d, OperationDefinitionNode)
+            )
+            if total > max_aliases:
+                context.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}"))
+
+    return MaxAliases
+
+
+def _aliases(
+    selections: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: frozenset[str],
+) -> int:
+    if selections is None:
+        return 0
+    count = 0
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            alias = selection.alias.value if selection.alias else None
+            count += alias is not None and not alias.startswith(GATEWAY_ALIAS_PREFIX)
+            count += _aliases(selection.selection_set, fragments, seen)
+        elif isinstance(selection, InlineFragmentNode):
+            count += _aliases(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in seen:
+                count += _aliases(fragments[name].selection_set, fragments, seen | {name})
+    return count

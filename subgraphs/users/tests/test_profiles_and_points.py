@@ -190,6 +190,7 @@ def test_others_see_nickname_and_points_but_not_email_or_settings(running: Runni
 def test_update_profile_rejects_bad_input_and_changes_nothing(running: RunningStack) -> None:
     # Every check is in test_users_service.py; this one shows the answer reaching the client.
     account = sign_up(running, nickname="원본")
+    _wait_for(lambda: _profile_row(running, account["user"]["id"]) is not None)
     update = """mutation ($i: UpdateProfileInput!) { updateProfile(input: $i) { nickname } }"""
     changes = {"nickname": "ok name", "avatarUrl": "http://insecure.example/a.png"}
     body = graphql(running.gateway_url, update, {"i": changes}, token=account["accessToken"])

@@ -97,3 +97,28 @@ def test_bad_profile_input_names_the_field(changes: dict, field: str) -> None:
         "code": "BAD_USER_INPUT",
         "field": field,
     }
+
+
+async def test_a_late_sign_up_message_brings_the_nickname_unless_the_user_chose_one(
+    session: AsyncSession,
+) -> None:
+    """A write by the user before the worker ran stored a default profile."""
+    untouched, renamed = uuid.uuid4(), uuid.uuid4()
+    for user_id in (untouched, renamed):
+        await service.ensure_profile(
+            session=session,
+            user_id=user_id,
+            nickname=service.default_nickname(user_id),
+            email=None,
+        )
+    profile = await session.get(Profile, renamed)
+    assert profile is not None
+    changes = validation.profile_changes(UpdateProfileInput(nickname="내이름"))
+    await service.update_profile(session=session, profile=profile, changes=changes)
+    for user_id in (untouched, renamed):
+        stored = await service.ensure_profile(
+            session=session, user_id=user_id, nickname="가입이름", email=f"{user_id.hex}@x.kr"
+        )
+        assert stored.email == f"{user_id.hex}@x.kr"
+    assert (await session.get(Profile, untouched, populate_existing=True)).nickname == "가입이름"
+    assert (await session.get(Profile, renamed, populate_existing=True)).nickname == "내이름"

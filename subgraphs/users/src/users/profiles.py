@@ -2,7 +2,8 @@
 
 Until the worker has run (it may be down), reads answer the signed-in user with a
 provisional profile that is never stored: a read path writes nothing. The first write
-(updateProfile) stores a profile; the late message then changes nothing (idempotent).
+(updateProfile) stores a profile; the late message then adds only the email, and the
+sign-up nickname if the user has not chosen another (idempotent).
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from users import service
 from users.models import Profile
-
-
-def default_nickname(user_id: uuid.UUID) -> str:
-    return f"user-{user_id.hex[:8]}"
+from users.service import default_nickname
 
 
 def provisional(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,16 +41,28 @@ async def profile_for_update(*, session: AsyncSession, user_id: uuid.UUID) -> Pr
     return await session.get(Profile, user_id, with_for_update=True)
 
 
+def default_nickname(user_id: uuid.UUID) -> str:
+    """The nickname of a profile stored before sign-up's message brought the real one."""
+    return f"user-{user_id.hex[:8]}"
+
+
 async def ensure_profile(
     *, session: AsyncSession, user_id: uuid.UUID, nickname: str, email: str | None
 ) -> Profile:
     """Create the profile unless it exists: idempotent. An existing one is left as it is,
-    but for an email it lacks (stored by the user's own write before sign-up's message)."""
+    but for what a write by the user before sign-up's message could not know: the email,
+    and the nickname chosen at sign-up unless they have set another since."""
     statement = insert(Profile).values(id=user_id, nickname=nickname, email=email)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["id"],
-            set_={"email": statement.excluded.email},
+            set_={
+                "email": statement.excluded.email,
+                "nickname": case(
+                    (Profile.nickname == default_nickname(user_id), statement.excluded.nickname),
+                    else_=Profile.nickname,
+                ),
+            },
             where=Profile.email.is_(None),
         )
     )
