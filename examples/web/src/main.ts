@@ -201,13 +201,18 @@ async function showApp(): Promise<void> {
   await loadHistory();
 }
 
-async function loadHistory(): Promise<void> {
+async function loadHistory(attempt = 0): Promise<void> {
   const { data } = await client.query({
     query: MyHistory,
     variables: { language: getLanguage() },
     fetchPolicy: 'network-only',
   });
   renderMe(data?.me ?? null);
+  // Right after sign-up the users worker may not have stored the profile yet: `me` is then
+  // provisional (default nickname, no email). Ask again shortly, for a few seconds.
+  if (data?.me && data.me.email == null && attempt < 20) {
+    setTimeout(() => void loadHistory(attempt + 1), 250);
+  }
 }
 
 function renderMe(me: MyHistoryQuery['me'] | null): void {

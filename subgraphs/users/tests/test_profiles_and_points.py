@@ -163,6 +163,8 @@ def _points_of(running: RunningStack, user_id: str) -> int | None:
 
 def test_others_see_nickname_and_points_but_not_email_or_settings(running: RunningStack) -> None:
     owner, other = sign_up(running, nickname="주인"), sign_up(running, nickname="손님")
+    # Until the worker stores it, nobody else sees a profile at all.
+    _wait_for(lambda: _profile_row(running, owner["user"]["id"]) is not None)
     query = """query ($r: [_Any!]!) { _entities(representations: $r) {
         ... on User { nickname points email settings { language } } } }"""
     representations = {"r": [{"__typename": "User", "id": owner["user"]["id"]}]}
