@@ -75,7 +75,15 @@ def test_every_auth_payload_field_of_sign_up_log_in_and_refresh(running: Running
     _owner_view(signed_up["data"]["signUp"], email=email, nickname=nickname, points=0)
     user_id = signed_up["data"]["signUp"]["user"]["id"]
 
-    # Points earned since show up in the next sign-in's payload.
+    # Points earned since show up in the next sign-in's payload (awarded once the users
+    # worker has stored the profile; until then `me` is provisional, without the email).
+    token = signed_up["data"]["signUp"]["accessToken"]
+    deadline = time.monotonic() + 15
+    while (
+        graphql(running.gateway_url, "{ me { email } }", token=token)["data"]["me"]["email"] is None
+    ):
+        assert time.monotonic() < deadline, "the profile was never stored"
+        time.sleep(0.1)
     broker = RedisBroker(url=running.stack.servers.redis_url)
     broker.enqueue(
         message(

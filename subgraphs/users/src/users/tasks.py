@@ -40,6 +40,9 @@ async def create_profile(**fields: Any) -> None:
     queue_name=AWARD_POINTS.queue,
     actor_name=AWARD_POINTS.actor,
     max_retries=20,  # the profile may not exist yet: retried with back-off until it does
+    # Usually it is a moment away (sign-up's message in the same queue): retry soon.
+    min_backoff=500,
+    max_backoff=60_000,
     throws=(ValueError,),
 )
 async def award_points(**fields: Any) -> None:
