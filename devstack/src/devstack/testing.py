@@ -266,10 +266,24 @@ def new_email() -> str:
 
 
 def sign_up(
-    running: RunningStack, *, email: str | None = None, nickname: str = "분리수거왕"
+    running: RunningStack,
+    *,
+    email: str | None = None,
+    nickname: str = "분리수거왕",
+    stored: bool = True,
 ) -> dict[str, Any]:
-    """A new account through the gateway; returns the AuthPayload plus the credentials."""
-    return sign_up_via(running.gateway_url, email=email, nickname=nickname)
+    """A new account through the gateway; returns the AuthPayload plus the credentials.
+    With `stored`, once the users worker has stored its profile (until then `me` is
+    provisional: default nickname, no email)."""
+    account = sign_up_via(running.gateway_url, email=email, nickname=nickname)
+    deadline = time.monotonic() + 30
+    while stored:
+        me = graphql(running.gateway_url, "{ me { email } }", token=account["accessToken"])
+        if me["data"]["me"]["email"] is not None:
+            break
+        assert time.monotonic() < deadline, "the users worker never stored the profile"
+        time.sleep(0.05)
+    return account
 
 
 def sign_up_via(

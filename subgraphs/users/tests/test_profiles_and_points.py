@@ -61,7 +61,7 @@ def test_sign_up_has_the_worker_create_the_profile(running: RunningStack) -> Non
 
 def test_me_works_while_the_worker_is_down(running: RunningStack) -> None:
     with _worker_paused(running):
-        account = sign_up(running, nickname="오프라인")
+        account = sign_up(running, nickname="오프라인", stored=False)
         user_id = account["user"]["id"]
         # signUp's answer shows the profile it asked for: auth passes it in the entity.
         assert account["user"]["nickname"] == "오프라인"
@@ -105,7 +105,7 @@ def test_an_entity_id_is_found_in_any_letter_case(running: RunningStack) -> None
 def test_update_profile_before_the_worker_stores_the_profile(running: RunningStack) -> None:
     update = """mutation ($i: UpdateProfileInput!) { updateProfile(input: $i) { id nickname } }"""
     with _worker_paused(running):
-        account = sign_up(running, nickname="먼저")
+        account = sign_up(running, nickname="먼저", stored=False)
         user_id = account["user"]["id"]
         changed = graphql(
             running.gateway_url,
