@@ -5,9 +5,10 @@ seeder or importer bumps their data version (bunri_shared.data_version), and nea
 their traffic is the gateway asking the same few questions. An answer is kept, keyed by
 the exact request body, for the version it was computed at (and at most `max_age`
 seconds, for fields that follow the clock): a repeat skips GraphQL altogether. Only
-successful answers without errors are kept, only for bodies up to 64 KiB, and at most
-`max_entries` of them. This is what an Apollo Router deployment gets without GraphOS's
-entity cache; the Hive Gateway also caches whole client answers (router/cache.ts).
+successful answers without errors are kept, only for request bodies up to 64 KiB and
+answers up to 256 KiB, and at most `max_entries` of them. This is what an Apollo Router
+deployment gets without GraphOS's entity cache; the Hive Gateway also caches whole
+client answers (router/cache.ts).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bunri_shared.data_version import DataVersionWatcher
 
 MAX_BODY_BYTES = 64 * 1024
+# Larger answers are served but not kept: 2,000 entries stay within ~500 MiB at worst.
+MAX_ANSWER_BYTES = 256 * 1024
 
 RESPONSE_CACHE = Counter(
     "bunri_response_cache_requests_total",
@@ -105,6 +108,7 @@ class ReferenceResponseCache:
             start is not None
             and start["status"] == 200
             and Headers(raw=start["headers"]).get("content-type", "").startswith("application/json")
+            and len(answer) <= MAX_ANSWER_BYTES
             and b'"errors"' not in answer
         ):
             self._answers[key] = _Answer(version, time.time() + self.max_age_seconds, start, answer)
