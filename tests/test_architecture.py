@@ -56,11 +56,6 @@ def test_shared_imports_no_subgraph_and_no_dev_tooling() -> None:
 # tools, never on a request path).
 SERVICE_NAMES = {"service", "repository"}
 SQL_ALSO_IN = {"models", "seed", "importer"}
-# Known exceptions, each to move into its subgraph's service layer (issue 15).
-SQL_EXCEPTIONS = {
-    "auth/sessions.py": "auth's refresh-token store, called by its service and resolvers",
-    "users/profiles.py": "profile provisioning, being reworked with the read-path fix",
-}
 # What counts as SQL: a SQLAlchemy statement builder, or a call that runs a statement or
 # changes the unit of work on something named `session` (`session.begin()` is not: the
 # resolver owns the transaction and passes the session to the service).
@@ -169,10 +164,7 @@ def test_service_modules_know_no_graphql(name: str) -> None:
 def test_sql_only_in_the_service_layer(name: str) -> None:
     offending = []
     for module, path in _modules(name).items():
-        exception = str(path.relative_to(REPO_ROOT / "subgraphs" / name / "src"))
         if _is_service(module) or module.split(".")[-1] in SQL_ALSO_IN:
-            continue
-        if exception in SQL_EXCEPTIONS:
             continue
         offending += [f"{path.relative_to(REPO_ROOT)}: {use}" for use in _sql_uses(_tree(path))]
     assert not offending, offending

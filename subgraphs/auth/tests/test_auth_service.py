@@ -12,10 +12,11 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import passwords, service, sessions
+from auth import passwords, service
 from auth.config import Settings
 from auth.keys import SigningKeys
 from auth.models import Account, RefreshSession
+from auth.service import sessions
 from bunri_shared.errors import BunriError
 
 KEYS = SigningKeys(keys={"test": Ed25519PrivateKey.generate()}, active_kid="test")

@@ -6,8 +6,9 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import service, sessions
+from auth import service
 from auth.context import Context
+from auth.service import sessions
 from auth.types import AuthPayload, Info, LogInInput, SignUpInput
 
 

@@ -9,7 +9,7 @@ import strawberry
 
 from auth.context import Context
 from auth.models import Account as AccountRow
-from auth.sessions import Tokens
+from auth.service.sessions import Tokens
 from bunri_shared.ids import parse_uuid
 
 Info = strawberry.Info[Context, None]

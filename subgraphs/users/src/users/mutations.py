@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from bunri_shared.auth.permissions import IsAuthenticated, require_principal
-from users import profiles, service, validation
+from users import service, validation
 from users.types import Info, UpdateProfileInput, User
 
 
@@ -28,7 +28,9 @@ class Mutation:
         async with info.context.sessions() as session, session.begin():
             profile = await service.profile_for_update(session=session, user_id=principal.user_id)
             if profile is None:
-                profile = await profiles.provision(session=session, user_id=principal.user_id)
+                profile = await service.provision_profile(
+                    session=session, user_id=principal.user_id
+                )
             profile = await service.update_profile(
                 session=session, profile=profile, changes=changes
             )

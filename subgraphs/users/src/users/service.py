@@ -1,10 +1,18 @@
-"""Profiles and the points ledger; no Strawberry here."""
+"""Profiles and the points ledger; no Strawberry here.
+
+A profile exists for every account: the worker makes it from sign-up's message. Until the
+worker has run (it may be down), reads answer the signed-in user with a provisional profile
+that is never stored: a read path writes nothing. The first write (updateProfile) stores a
+profile; the late message then adds only the email, and the sign-up nickname if the user has
+not chosen another (idempotent).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -44,6 +52,31 @@ async def profile_for_update(*, session: AsyncSession, user_id: uuid.UUID) -> Pr
 def default_nickname(user_id: uuid.UUID) -> str:
     """The nickname of a profile stored before sign-up's message brought the real one."""
     return f"user-{user_id.hex[:8]}"
+
+
+def provisional_profile(
+    user_id: uuid.UUID, *, nickname: str | None = None, email: str | None = None
+) -> Profile:
+    """Not stored: the profile as the worker will make it (from what the caller knows of
+    sign-up, else defaults), with the table's defaults for the rest."""
+    now = datetime.now(UTC)
+    return Profile(
+        id=user_id,
+        nickname=nickname or default_nickname(user_id),
+        email=email,
+        avatar_url=None,
+        language="ko",
+        notifications_enabled=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def provision_profile(*, session: AsyncSession, user_id: uuid.UUID) -> Profile:
+    """For a write by the user themself before the worker has run: store the defaults."""
+    return await ensure_profile(
+        session=session, user_id=user_id, nickname=default_nickname(user_id), email=None
+    )
 
 
 async def ensure_profile(

@@ -13,7 +13,7 @@ from bunri_shared.auth.principal import Principal
 from bunri_shared.errors import BunriError
 from bunri_shared.i18n import Language
 from bunri_shared.ids import parse_uuid
-from users import profiles
+from users import service
 from users.context import Context
 from users.models import Profile
 
@@ -54,7 +54,7 @@ class User:
         # themself, provisionally; others see no one. Nothing is written on a read.
         principal = info.context.principal
         if principal is not None and user_id == principal.user_id:
-            return cls.from_row(profiles.provisional(principal.user_id))
+            return cls.from_row(service.provisional_profile(principal.user_id))
         return None
 
     def _is_self(self, info: Info) -> bool:
@@ -144,7 +144,7 @@ class AuthPayload:
         user_id = self.principal.user_id
         row = await info.context.loaders.profile.load(user_id)
         if row is None:  # not made yet: shown as sign-up asked for it, nothing written
-            row = profiles.provisional(
+            row = service.provisional_profile(
                 user_id, nickname=self.sign_up_nickname, email=self.sign_up_email
             )
         return User.from_row(row, signed_in_as=user_id)

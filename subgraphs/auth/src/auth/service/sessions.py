@@ -1,4 +1,4 @@
-"""Access tokens and rotating refresh tokens."""
+"""Access tokens and the store of rotating refresh tokens; no Strawberry here."""
 
 from __future__ import annotations
 

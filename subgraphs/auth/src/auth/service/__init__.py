@@ -1,4 +1,4 @@
-"""Sign-up and log-in; no Strawberry here."""
+"""Accounts: sign-up and log-in (refresh tokens: `service.sessions`); no Strawberry here."""
 
 from __future__ import annotations
 
