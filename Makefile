@@ -53,7 +53,8 @@ web: setup
 # started (fast-layer tests start Postgres alone; the whole stack starts only if a selected
 # test asks for it). ARGS pass through to pytest, e.g. ARGS="-k search -x".
 ifdef SUBGRAPH
-TEST_PATHS := subgraphs/$(SUBGRAPH)/tests
+# ARGS naming files of that subgraph's tests run only those (`ARGS="subgraphs/waste/tests/x.py"`).
+TEST_PATHS := $(if $(filter subgraphs/$(SUBGRAPH)/%,$(ARGS)),,subgraphs/$(SUBGRAPH)/tests)
 TEST_NEEDS := $(VENV)/.installed router/node_modules/.installed
 else
 TEST_NEEDS := setup
