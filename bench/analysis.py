@@ -30,7 +30,7 @@ from devstack.testing import graphql, running_processes, sign_up_via
 from waste.classifiers import HintClassifier, Unclassified
 from waste.events import ProgressEvent, channel
 from waste.pipeline import _prepare as prepare
-from waste.state import AnalysisState, AnalysisStatus
+from waste.state import AnalysisState, AnalysisStatus, AnalysisStep
 
 E2E_RUNS = 30
 THROUGHPUT_JOBS = 200
@@ -195,7 +195,7 @@ def event_latency(gateway: str, token: str, redis_url: str, worker_pid: int) -> 
                     id=uuid.UUID(analysis_id),
                     user_id=uuid.UUID(int=0),
                     status=AnalysisStatus.RUNNING,
-                    stage=f"bench-{i}",
+                    stage=AnalysisStep.START,
                     progress=i % 101,
                     created_at=datetime.now(UTC),
                 )

@@ -45,7 +45,7 @@ from bench.common import (
 from devstack.testing import graphql, running_processes, sign_up_via
 from waste.events import publish
 from waste.pipeline import PROGRESS as STAGE_PROGRESS
-from waste.state import AnalysisState, AnalysisStatus
+from waste.state import AnalysisState, AnalysisStatus, AnalysisStep
 
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 USERS = 10
@@ -69,13 +69,13 @@ ANALYZE = "mutation ($i: AnalyzeWasteInput!) { analyzeWaste(input: $i) { id } }"
 @dataclass(frozen=True)
 class Round:
     label: str
-    stage: str  # the stage its events announce: rounds are told apart by progress value
+    stage: AnalysisStep  # what its events announce: rounds are told apart by progress value
     rate: float | None  # events/s; None: back to back
 
 
 ROUNDS = [
-    Round(f"{RATE} events/s", "load", RATE),
-    Round(f"{SUBSCRIBERS:,} events at once", "hash", None),
+    Round(f"{RATE} events/s", AnalysisStep.LOAD, RATE),
+    Round(f"{SUBSCRIBERS:,} events at once", AnalysisStep.HASH, None),
 ]
 
 
@@ -223,7 +223,7 @@ async def close_all(subscribers: list[Subscriber]) -> None:
 # -- events --------------------------------------------------------------------------------
 
 
-async def publish_progress(redis: Redis, analysis_id: str, stage: str) -> None:
+async def publish_progress(redis: Redis, analysis_id: str, stage: AnalysisStep) -> None:
     """One event, published exactly as the worker's pipeline publishes a stage it entered
     (`Pipeline._advance` → `waste.events.publish`). The one place to adapt when the event
     format changes."""
@@ -239,7 +239,7 @@ async def publish_progress(redis: Redis, analysis_id: str, stage: str) -> None:
 
 
 async def publish_round(
-    redis: Redis, subscribers: list[Subscriber], stage: str, rate: float | None
+    redis: Redis, subscribers: list[Subscriber], stage: AnalysisStep, rate: float | None
 ) -> dict[str, float]:
     """One event per analysis, paced at `rate` per second (None: back to back); the
     moment each was handed to Redis, by analysis id."""

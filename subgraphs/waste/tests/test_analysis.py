@@ -13,7 +13,7 @@ from waste_flow import PROGRESS, analyze, jpeg, paused, resume, upload
 
 from devstack.testing import RunningStack, graphql, sign_up, subscribe
 from waste.events import ProgressEvent, channel
-from waste.state import AnalysisState, AnalysisStatus
+from waste.state import AnalysisState, AnalysisStatus, AnalysisStep
 
 
 def _watch(running: RunningStack, token: str, analysis_id: str, **kwargs: Any) -> list[dict]:
@@ -322,7 +322,7 @@ def test_a_burst_of_progress_events_costs_the_subscriber_no_database_reads(
                 id=uuid.UUID(analysis_id),
                 user_id=uuid.UUID(stored["user"]["id"]),
                 status=AnalysisStatus.RUNNING,
-                stage="classify",
+                stage=AnalysisStep.CLASSIFY,
                 progress=0,
                 created_at=datetime.fromisoformat(stored["createdAt"]),
             )
@@ -334,7 +334,7 @@ def test_a_burst_of_progress_events_costs_the_subscriber_no_database_reads(
                     event = ProgressEvent(dataclasses.replace(state, progress=progress))
                     client.publish(channel(analysis_id), event.encode())
                 final = dataclasses.replace(
-                    state, status=AnalysisStatus.UNCLASSIFIED, stage="done", progress=100
+                    state, status=AnalysisStatus.UNCLASSIFIED, stage=AnalysisStep.DONE, progress=100
                 )
                 client.publish(channel(analysis_id), ProgressEvent(final).encode())
 

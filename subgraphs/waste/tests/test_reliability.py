@@ -17,6 +17,7 @@ from waste_flow import PROGRESS, analyze, jpeg, paused, upload
 from devstack.embedded import free_port
 from devstack.fake_openai import Behaviour
 from devstack.testing import RunningProcess, RunningStack, graphql, sign_up, subscribe
+from waste.state import AnalysisStep
 
 ANSWER = {"category_code": "CLEAR_PET", "item_name": "생수병", "confidence": 0.9}
 
@@ -85,7 +86,7 @@ def test_a_worker_killed_mid_job_does_not_strand_it(
     first = vision_workers()
     token = sign_up(running)["accessToken"]
     analysis_id = _start_job(running, token)
-    _wait_for(lambda: _row(running, analysis_id)["stage"] == "classify")
+    _wait_for(lambda: _row(running, analysis_id)["stage"] == AnalysisStep.CLASSIFY)
     os.killpg(first.popen.pid, signal.SIGKILL)
     first.popen.wait()
     fake_openai.default = Behaviour(answer=ANSWER)

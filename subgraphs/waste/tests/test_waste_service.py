@@ -13,16 +13,17 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bunri_shared.errors import BunriError, ErrorCode
-from waste import service
+from waste import service, stages
 from waste.config import Settings
 from waste.images import CleanImage
 from waste.models import Analysis, Upload
 from waste.service import jobs
 from waste.service.retention import Purged, purge_once, stored_bytes
-from waste.state import AnalysisStatus
+from waste.state import AnalysisStatus, AnalysisStep
 from waste.storage import LocalStorage
 
 PNG = "image/png"
@@ -200,6 +201,12 @@ async def test_an_analysis_request_queues_a_job_on_the_uploaded_image(
     assert created
     row = await _row(session, analysis.id)
     assert (row.status, row.stage, row.progress, row.attempts) == ("QUEUED", "queued", 0, 0)
+    # The enums' values are the stored strings: rows written before them read the same.
+    stored = await session.execute(
+        text("SELECT status, stage FROM analyses WHERE id = :id"), {"id": analysis.id}
+    )
+    assert stored.one() == ("QUEUED", "queued")
+    assert (type(row.status), type(row.stage)) == (AnalysisStatus, AnalysisStep)
     assert (row.upload_id, row.image_sha256, row.hint) == (upload.id, upload.sha256, "페트병")
     assert row.enqueued_at is not None
     # Without a key every request is a new analysis; an empty hint is no hint.
@@ -348,11 +355,11 @@ async def test_a_job_is_claimed_once_and_a_stale_claim_is_taken_over(
     session: AsyncSession,
 ) -> None:
     settings = _settings(stale_after_seconds=30)
-    queued = await _analysis(session, status=AnalysisStatus.QUEUED, stage="queued")
+    queued = await _analysis(session, status=AnalysisStatus.QUEUED, stage=AnalysisStep.QUEUED)
     claim = await jobs.claim(session=session, settings=settings, analysis_id=queued.id)
     assert claim.job is not None and claim.exhausted is None
     row = await _row(session, queued.id)
-    assert (row.status, row.stage, row.attempts) == ("RUNNING", "start", 1)
+    assert (row.status, row.stage, row.attempts) == ("RUNNING", AnalysisStep.START, 1)
     assert row.started_at is not None and row.heartbeat_at is not None
     first_start = row.started_at
     # Running with a live heartbeat: not ours.
@@ -381,7 +388,12 @@ async def test_a_job_out_of_attempts_fails_instead_of_running(session: AsyncSess
     assert claim.job is None and claim.exhausted is not None
     assert (claim.exhausted.status, claim.exhausted.error_code) == ("FAILED", "RETRIES_EXHAUSTED")
     row = await _row(session, job.id)
-    assert (row.status, row.stage, row.progress, row.points_awarded) == ("FAILED", "failed", 100, 0)
+    assert (row.status, row.stage, row.progress, row.points_awarded) == (
+        "FAILED",
+        AnalysisStep.FAILED,
+        100,
+        0,
+    )
     assert (row.error_code, row.attempts) == (ErrorCode.RETRIES_EXHAUSTED, 5)
     assert row.finished_at is not None
     # Final: a later message claims nothing and fails nothing again.
@@ -402,16 +414,21 @@ async def test_a_heartbeat_lands_only_while_the_claim_holds(session: AsyncSessio
 async def test_state_writes_follow_the_claim_and_never_change_a_finished_job(
     session: AsyncSession,
 ) -> None:
-    job = await _analysis(session, status=AnalysisStatus.RUNNING, stage="start", attempts=2)
+    job = await _analysis(
+        session, status=AnalysisStatus.RUNNING, stage=AnalysisStep.START, attempts=2
+    )
     running = {"status": AnalysisStatus.RUNNING, "attempt": 2}
     state = await jobs.set_state(
-        session=session, analysis_id=job.id, stage="classify", progress=50, **running
+        session=session, analysis_id=job.id, stage=AnalysisStep.CLASSIFY, progress=50, **running
     )
-    assert state is not None and (state.stage, state.progress) == ("classify", 50)
+    assert state is not None and (state.stage, state.progress) == (AnalysisStep.CLASSIFY, 50)
     assert (await _row(session, job.id)).heartbeat_at is not None
     stale = {**running, "attempt": 1}  # a worker whose claim was taken over
-    assert await jobs.set_state(session=session, analysis_id=job.id, stage="load", **stale) is None
-    assert (await _row(session, job.id)).stage == "classify"
+    assert (
+        await jobs.set_state(session=session, analysis_id=job.id, stage=AnalysisStep.LOAD, **stale)
+        is None
+    )
+    assert (await _row(session, job.id)).stage == AnalysisStep.CLASSIFY
     error = BunriError(ErrorCode.TIME_LIMIT, "The analysis took too long.")
     failed = await jobs.set_state(
         session=session, analysis_id=job.id, **jobs.failure(error), attempt=2
@@ -419,7 +436,7 @@ async def test_state_writes_follow_the_claim_and_never_change_a_finished_job(
     assert failed is not None and failed.terminal
     row = await _row(session, job.id)
     assert (row.status, row.stage, row.error_code, row.error_message) == (
-        "FAILED", "failed", "TIME_LIMIT", "The analysis took too long.",
+        "FAILED", AnalysisStep.FAILED, "TIME_LIMIT", "The analysis took too long.",
     )  # fmt: skip
     # Finished: neither the old worker nor an unguarded write changes it.
     for attempt in (2, None):
@@ -427,7 +444,7 @@ async def test_state_writes_follow_the_claim_and_never_change_a_finished_job(
             session=session,
             analysis_id=job.id,
             status=AnalysisStatus.SUCCEEDED,
-            stage="done",
+            stage=AnalysisStep.DONE,
             attempt=attempt,
         )
         assert written is None
@@ -466,7 +483,7 @@ async def test_the_reconcilers_scan_finds_orphaned_work_once(session: AsyncSessi
     settings = _settings(stale_after_seconds=30, points_per_analysis=10)
     old = datetime.now(UTC) - timedelta(minutes=5)
     fresh = datetime.now(UTC)
-    running = {"status": AnalysisStatus.RUNNING, "stage": "classify", "progress": 50}
+    running = {"status": AnalysisStatus.RUNNING, "stage": AnalysisStep.CLASSIFY, "progress": 50}
     dead = await _analysis(session, **running, heartbeat_at=old)
     await _analysis(session, **running, heartbeat_at=fresh)
     lost = await _analysis(session, status=AnalysisStatus.QUEUED, enqueued_at=old)
@@ -479,7 +496,7 @@ async def test_the_reconcilers_scan_finds_orphaned_work_once(session: AsyncSessi
 
     orphans = await jobs.find_orphans(session=session, settings=settings)
     assert [(s.id, s.status, s.stage, s.progress) for s in orphans.requeued] == [
-        (dead.id, "QUEUED", "requeued", 0)
+        (dead.id, "QUEUED", AnalysisStep.REQUEUED, 0)
     ]
     assert orphans.unsent == [lost.id]
     assert orphans.unpaid == [jobs.Unpaid(unpaid.id, unpaid.user_id, "ab", 10)]
@@ -554,3 +571,10 @@ async def test_retention_removes_exactly_what_has_expired(
     assert await purge_once(sessions=sessions, storage=storage, settings=settings, now=now) == (
         Purged()
     )
+
+
+def test_every_stored_step_has_a_public_stage() -> None:
+    """A step added to the pipeline without a public stage fails here, not in a client."""
+    public = [stages.public_stage(step) for step in AnalysisStep]
+    assert public[0] is stages.Stage.QUEUED and public[-1] is stages.Stage.FAILED
+    assert set(public) == set(stages.Stage)  # and every public stage is reachable

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bunri_shared.db import schema_metadata
-from waste.state import IN_PROGRESS, AnalysisStatus
+from waste.state import IN_PROGRESS, AnalysisStatus, AnalysisStep
 
 SCHEMA = "waste"
 
@@ -35,6 +35,16 @@ class _StatusText(TypeDecorator[AnalysisStatus]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> AnalysisStatus | None:
         return AnalysisStatus(value) if value is not None else None
+
+
+class _StepText(TypeDecorator[AnalysisStep]):
+    """`AnalysisStep` stored as its plain text value (the column stays TEXT)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> AnalysisStep | None:
+        return AnalysisStep(value) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -75,7 +85,7 @@ class Analysis(Base):
     status: Mapped[AnalysisStatus] = mapped_column(
         _StatusText, server_default=AnalysisStatus.QUEUED.value
     )
-    stage: Mapped[str] = mapped_column(Text, server_default="queued")
+    stage: Mapped[AnalysisStep] = mapped_column(_StepText, server_default=AnalysisStep.QUEUED.value)
     progress: Mapped[int] = mapped_column(Integer, server_default="0")
     category_code: Mapped[str | None] = mapped_column(Text)
     item_name: Mapped[str | None] = mapped_column(Text)

@@ -34,12 +34,19 @@ from waste.classifiers import (
 from waste.config import Settings
 from waste.models import Analysis
 from waste.service import jobs
-from waste.state import TERMINAL, AnalysisState, AnalysisStatus
+from waste.state import TERMINAL, AnalysisState, AnalysisStatus, AnalysisStep
 from waste.storage import Storage, StoredObjectMissing
 from waste.telemetry import ANALYSES
 
 log = logging.getLogger(__name__)
-PROGRESS = {"start": 0, "load": 10, "hash": 20, "preprocess": 30, "classify": 50, "finalise": 80}
+PROGRESS = {
+    AnalysisStep.START: 0,
+    AnalysisStep.LOAD: 10,
+    AnalysisStep.HASH: 20,
+    AnalysisStep.PREPROCESS: 30,
+    AnalysisStep.CLASSIFY: 50,
+    AnalysisStep.FINALISE: 80,
+}
 MAX_VISION_SIDE = 1024
 # Dramatiq's longest back-off; the reconciler leaves a retrying job alone that long.
 RETRY_GRACE_SECONDS = 60
@@ -97,15 +104,15 @@ class Pipeline:
         await self._finish(job, attempt, outcome)
 
     async def _stages(self, job: Analysis) -> Outcome:
-        await self._advance(job, "load")
+        await self._advance(job, AnalysisStep.LOAD)
         image = await self._load(job)
-        await self._advance(job, "hash")
+        await self._advance(job, AnalysisStep.HASH)
         cache_key = self._cache_key(job)
         if (hit := await self._cached(job, cache_key)) is not None:
             return hit
-        await self._advance(job, "preprocess")
+        await self._advance(job, AnalysisStep.PREPROCESS)
         prepared = await asyncio.to_thread(_prepare, image)
-        await self._advance(job, "classify")
+        await self._advance(job, AnalysisStep.CLASSIFY)
         try:
             found = await self.classifier.classify(
                 image=prepared, content_type="image/jpeg", hint=job.hint
@@ -183,7 +190,7 @@ class Pipeline:
             except Exception:  # a missed beat must not kill the job; the next one may land
                 log.warning("analysis %s: heartbeat failed", analysis_id, exc_info=True)
 
-    async def _advance(self, job: Analysis, stage: str) -> None:
+    async def _advance(self, job: Analysis, stage: AnalysisStep) -> None:
         await self._set(
             job.id,
             status=AnalysisStatus.RUNNING,
@@ -198,7 +205,7 @@ class Pipeline:
         await self._set(
             analysis_id,
             status=AnalysisStatus.QUEUED,
-            stage="retrying",
+            stage=AnalysisStep.RETRYING,
             attempt=attempt,
             enqueued_at=datetime.now(UTC) + timedelta(seconds=RETRY_GRACE_SECONDS),
         )
@@ -224,7 +231,7 @@ class Pipeline:
             if outcome.status is AnalysisStatus.SUCCEEDED and not outcome.repeat_of_own
             else 0
         )
-        await self._advance(job, "finalise")
+        await self._advance(job, AnalysisStep.FINALISE)
         now = datetime.now(UTC)
         # Decided with the result, in the same write: a repeat of one's own photo is settled
         # with nothing to pay, so the reconciler's "unpaid" scan never pays it later.
@@ -232,7 +239,7 @@ class Pipeline:
         written = await self._set(
             job.id,
             status=outcome.status,
-            stage="done",
+            stage=AnalysisStep.DONE,
             progress=100,
             finished_at=now,
             classifier=outcome.classifier,

@@ -1,6 +1,6 @@
 """The public stages of an analysis, and the short message shown for each (KO/EN).
 
-The pipeline stores its own step names (`analyses.stage`: "load", "hash", ...); clients see
+The pipeline stores its own steps (`state.AnalysisStep` in `analyses.stage`); clients see
 `Stage`, in this order:
 
   QUEUED → STARTED → LOADING_IMAGE → CHECKING_CACHE → PREPARING_IMAGE → CLASSIFYING
@@ -17,7 +17,7 @@ from enum import Enum
 
 from bunri_shared.errors import ErrorCode
 from bunri_shared.i18n import Language
-from waste.state import AnalysisStatus
+from waste.state import AnalysisStatus, AnalysisStep
 
 
 class Stage(Enum):
@@ -33,26 +33,19 @@ class Stage(Enum):
     FAILED = "FAILED"
 
 
-# Stored step name -> public stage ("requeued" is the reconciler's restart).
+# Stored step -> public stage (REQUEUED is the reconciler's restart).
 _STORED = {
-    "queued": Stage.QUEUED,
-    "requeued": Stage.QUEUED,
-    "retrying": Stage.RETRYING,
-    "start": Stage.STARTED,
-    "load": Stage.LOADING_IMAGE,
-    "hash": Stage.CHECKING_CACHE,
-    "preprocess": Stage.PREPARING_IMAGE,
-    "classify": Stage.CLASSIFYING,
-    "finalise": Stage.FINALISING,
-    "done": Stage.DONE,
-    "failed": Stage.FAILED,
-}
-_BY_STATUS = {
-    AnalysisStatus.QUEUED: Stage.QUEUED,
-    AnalysisStatus.RUNNING: Stage.STARTED,
-    AnalysisStatus.SUCCEEDED: Stage.DONE,
-    AnalysisStatus.UNCLASSIFIED: Stage.DONE,
-    AnalysisStatus.FAILED: Stage.FAILED,
+    AnalysisStep.QUEUED: Stage.QUEUED,
+    AnalysisStep.REQUEUED: Stage.QUEUED,
+    AnalysisStep.RETRYING: Stage.RETRYING,
+    AnalysisStep.START: Stage.STARTED,
+    AnalysisStep.LOAD: Stage.LOADING_IMAGE,
+    AnalysisStep.HASH: Stage.CHECKING_CACHE,
+    AnalysisStep.PREPROCESS: Stage.PREPARING_IMAGE,
+    AnalysisStep.CLASSIFY: Stage.CLASSIFYING,
+    AnalysisStep.FINALISE: Stage.FINALISING,
+    AnalysisStep.DONE: Stage.DONE,
+    AnalysisStep.FAILED: Stage.FAILED,
 }
 
 DESCRIPTIONS = {
@@ -95,8 +88,8 @@ _FAILED = {
 _FAILED_OTHER = ("분석에 실패했어요. 다시 시도해 주세요.", "The analysis failed; please try again.")
 
 
-def public_stage(stored: str, status: AnalysisStatus) -> Stage:
-    return _STORED.get(stored) or _BY_STATUS.get(status, Stage.QUEUED)
+def public_stage(step: AnalysisStep) -> Stage:
+    return _STORED[step]
 
 
 def message(

@@ -31,6 +31,23 @@ class AnalysisStatus(StrEnum):
         return self in TERMINAL
 
 
+class AnalysisStep(StrEnum):
+    """The pipeline's step, stored in `analyses.stage` as these very strings (no migration
+    needed); clients see it as a public `stages.Stage`."""
+
+    QUEUED = "queued"  # requested, not yet claimed
+    REQUEUED = "requeued"  # the reconciler's restart of a job whose worker died
+    RETRYING = "retrying"  # a transient failure: back to QUEUED for Dramatiq's retry
+    START = "start"  # claimed by a worker
+    LOAD = "load"
+    HASH = "hash"  # the cache check
+    PREPROCESS = "preprocess"
+    CLASSIFY = "classify"
+    FINALISE = "finalise"
+    DONE = "done"  # SUCCEEDED or UNCLASSIFIED
+    FAILED = "failed"
+
+
 TERMINAL = frozenset({AnalysisStatus.SUCCEEDED, AnalysisStatus.UNCLASSIFIED, AnalysisStatus.FAILED})
 IN_PROGRESS = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
 
@@ -48,7 +65,7 @@ class AnalysisState:
     id: uuid.UUID
     user_id: uuid.UUID
     status: AnalysisStatus
-    stage: str  # the pipeline's stored step name; stages.public_stage maps it
+    stage: AnalysisStep  # stages.public_stage maps it to what clients see
     progress: int
     created_at: datetime
     finished_at: datetime | None = None
@@ -72,7 +89,7 @@ class AnalysisState:
             id=row.id,
             user_id=row.user_id,
             status=AnalysisStatus(row.status),
-            stage=row.stage,
+            stage=AnalysisStep(row.stage),
             progress=row.progress,
             created_at=row.created_at,
             finished_at=row.finished_at,
@@ -102,6 +119,7 @@ class AnalysisState:
                 "id": uuid.UUID(data["id"]),
                 "user_id": uuid.UUID(data["user_id"]),
                 "status": AnalysisStatus(data["status"]),
+                "stage": AnalysisStep(data["stage"]),
                 "created_at": datetime.fromisoformat(data["created_at"]),
                 "finished_at": datetime.fromisoformat(finished) if finished else None,
             }

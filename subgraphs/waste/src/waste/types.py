@@ -173,7 +173,7 @@ class WasteAnalysis:
 
     @strawberry.field(description="The step it is at (see AnalysisStage for the order).")
     def stage(self) -> AnalysisStage:  # type: ignore[valid-type]
-        return stages.public_stage(self.snapshot.stage, self.snapshot.status)
+        return stages.public_stage(self.snapshot.stage)
 
     @strawberry.field(description="0..100")
     def progress(self) -> int:
@@ -269,7 +269,7 @@ class AnalysisProgressEvent:
         return cls(
             analysis_id=strawberry.ID(str(analysis.id)),
             status=analysis.status,
-            stage=stages.public_stage(analysis.stage, analysis.status),
+            stage=stages.public_stage(analysis.stage),
             progress=analysis.progress,
             points_awarded=analysis.points_awarded,
             snapshot=analysis,

@@ -30,7 +30,7 @@ from waste.events import publish
 from waste.images import ALLOWED_TYPES, CleanImage
 from waste.models import Analysis, Upload
 from waste.service import jobs, retention
-from waste.state import AnalysisState, AnalysisStatus
+from waste.state import AnalysisState, AnalysisStatus, AnalysisStep
 from waste.storage import Storage
 
 MAX_HINT_LENGTH = 200
@@ -159,7 +159,7 @@ async def request_analysis(
             hint=hint,
             image_sha256=upload.sha256,
             status=AnalysisStatus.QUEUED,
-            stage="queued",
+            stage=AnalysisStep.QUEUED,
             progress=0,
             enqueued_at=datetime.now(UTC),
         )

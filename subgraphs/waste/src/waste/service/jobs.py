@@ -24,7 +24,7 @@ from waste.contract import ANALYZE_WASTE
 from waste.events import publish
 from waste.models import Analysis, Upload
 from waste.outgoing import AWARD_POINTS
-from waste.state import IN_PROGRESS, TERMINAL, AnalysisState, AnalysisStatus
+from waste.state import IN_PROGRESS, TERMINAL, AnalysisState, AnalysisStatus, AnalysisStep
 from waste.telemetry import ANALYSES
 
 EXHAUSTED_MESSAGE = "The analysis kept failing and was given up."
@@ -56,7 +56,7 @@ async def claim(*, session: AsyncSession, settings: Settings, analysis_id: uuid.
         .where(Analysis.id == analysis_id, claimable, Analysis.attempts < max_attempts(settings))
         .values(
             status=AnalysisStatus.RUNNING,
-            stage="start",
+            stage=AnalysisStep.START,
             progress=0,
             attempts=Analysis.attempts + 1,
             heartbeat_at=datetime.now(UTC),
@@ -71,7 +71,7 @@ async def claim(*, session: AsyncSession, settings: Settings, analysis_id: uuid.
         .where(Analysis.id == analysis_id, claimable)
         .values(
             status=AnalysisStatus.FAILED,
-            stage="failed",
+            stage=AnalysisStep.FAILED,
             progress=100,
             error_code=ErrorCode.RETRIES_EXHAUSTED,
             error_message=EXHAUSTED_MESSAGE,
@@ -101,7 +101,7 @@ async def set_state(
     session: AsyncSession,
     analysis_id: uuid.UUID,
     status: AnalysisStatus,
-    stage: str,
+    stage: AnalysisStep,
     progress: int | None = None,
     attempt: int | None = None,
     **values: Any,
@@ -132,7 +132,7 @@ def failure(error: BunriError) -> dict[str, Any]:
     """The values `set_state` stores for a failed job: the error's code and message."""
     return {
         "status": AnalysisStatus.FAILED,
-        "stage": "failed",
+        "stage": AnalysisStep.FAILED,
         "progress": 100,
         "error_code": error.code,
         "error_message": error.message,
@@ -231,7 +231,9 @@ async def find_orphans(*, session: AsyncSession, settings: Settings) -> Orphans:
     requeued = await session.scalars(
         update(Analysis)
         .where(Analysis.status == AnalysisStatus.RUNNING, Analysis.heartbeat_at < stale)
-        .values(status=AnalysisStatus.QUEUED, stage="requeued", progress=0, enqueued_at=now)
+        .values(
+            status=AnalysisStatus.QUEUED, stage=AnalysisStep.REQUEUED, progress=0, enqueued_at=now
+        )
         .returning(Analysis)
     )
     requeued_states = [AnalysisState.of(row) for row in requeued]
