@@ -13,7 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from _kubernetes import (
+
+from devstack.paths import REPO_ROOT
+from devstack.subgraphs import Subgraph, load_subgraphs
+
+from ._kubernetes import (
     OVERLAYS,
     Object,
     containers,
@@ -23,9 +27,6 @@ from _kubernetes import (
     render,
     validation_errors,
 )
-
-from devstack.paths import REPO_ROOT
-from devstack.subgraphs import Subgraph, load_subgraphs
 
 SUBGRAPHS = load_subgraphs()
 # The origin design's replica counts; the rest run two for availability.

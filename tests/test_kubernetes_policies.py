@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
-from _kubernetes import KUBERNETES, OVERLAYS, Object, containers, kustomize, of_kind, render
 
 from devstack.paths import REPO_ROOT
 from devstack.subgraphs import load_subgraphs
+
+from ._kubernetes import KUBERNETES, OVERLAYS, Object, containers, kustomize, of_kind, render
 
 SUBGRAPHS = [s.name for s in load_subgraphs()]
 NAMESPACE = "bunri"

@@ -8,10 +8,11 @@ import signal
 
 from prometheus_client import REGISTRY
 from sqlalchemy import text
-from telemetry_flow import final_status, samples, start_analysis, value, wait_for
 
 from bunri_shared.db import create_engine
 from devstack.testing import RunningStack, graphql, sign_up
+
+from .telemetry_flow import final_status, samples, start_analysis, value, wait_for
 
 # Three different questions: a repeated one is answered from the response caches.
 CATEGORIES = [

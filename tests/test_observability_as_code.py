@@ -17,9 +17,10 @@ import promql_parser
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
-from telemetry_flow import final_status, start_analysis
 
 from devstack.testing import RunningStack, graphql, sign_up
+
+from .telemetry_flow import final_status, start_analysis
 
 REPO = Path(__file__).resolve().parents[1]
 OBSERVABILITY = REPO / "deploy" / "observability"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import jsonschema
-from test_router_config import REPO, load, schema  # noqa: F401 (fixture)
+
+from .test_router_config import REPO, load, schema  # noqa: F401 (fixture)
 
 TRACING_ON = {"BUNRI_ROUTER_TRACING": "true", "BUNRI_OTLP_ENDPOINT": "http://collector:4318"}
 

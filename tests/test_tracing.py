@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import secrets
 
-from telemetry_flow import final_status, start_analysis, wait_for
-
 from devstack.otlp import OtlpReceiver, ReceivedSpan
 from devstack.testing import RunningStack, sign_up
+
+from .telemetry_flow import final_status, start_analysis, wait_for
 
 STAGES = ("analysis.start", "analysis.load", "analysis.hash", "analysis.preprocess")
 SERVER, CLIENT, PRODUCER, CONSUMER = 2, 3, 4, 5

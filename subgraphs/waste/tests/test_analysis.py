@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from waste_flow import PROGRESS, analyze, jpeg, paused, resume, upload
 
 from devstack.testing import RunningStack, graphql, sign_up, subscribe
+from devstack.waste_flow import CREATE_UPLOAD, PROGRESS, analyze, jpeg, paused, resume, upload
 from waste.events import ProgressEvent, channel
 from waste.state import AnalysisState, AnalysisStatus, AnalysisStep
 
@@ -261,8 +261,6 @@ def test_an_image_gone_from_storage_fails_the_job_at_once(running: RunningStack)
 
 
 def test_reserving_uploads_is_rate_limited_per_user(running: RunningStack) -> None:
-    from waste_flow import CREATE_UPLOAD
-
     token = sign_up(running)["accessToken"]
     variables = {"input": {"contentType": "image/png", "byteSize": 100}}
     codes = []

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from waste_flow import analyze, jpeg, upload
-
 from devstack.testing import RunningStack, graphql, sign_up
+from devstack.waste_flow import analyze, jpeg, upload
 
 HISTORY = """query ($first: Int, $after: String) { me { analyses(first: $first, after: $after) {
   edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } } }"""

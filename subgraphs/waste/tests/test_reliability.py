@@ -12,11 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from waste_flow import PROGRESS, analyze, jpeg, paused, upload
 
 from devstack.embedded import free_port
 from devstack.fake_openai import Behaviour
 from devstack.testing import RunningProcess, RunningStack, graphql, sign_up, subscribe
+from devstack.waste_flow import PROGRESS, analyze, jpeg, paused, upload
 from waste.state import AnalysisStep
 
 ANSWER = {"category_code": "CLEAR_PET", "item_name": "생수병", "confidence": 0.9}

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 
 import psycopg
 import redis
-from waste_flow import ANALYZE, create_upload, jpeg, paused, upload
 
 from devstack.testing import RunningStack, graphql, sign_up
+from devstack.waste_flow import ANALYZE, create_upload, jpeg, paused, upload
 
 RESULT = "query ($id: ID!) { analysis(id: $id) { status result { itemName category { code } } } }"
 

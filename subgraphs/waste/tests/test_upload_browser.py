@@ -6,10 +6,10 @@ import re
 
 import httpx
 import pytest
-from waste_flow import create_upload, jpeg
 
 from devstack.paths import ROUTER_DIR
 from devstack.testing import DEV_ORIGINS, RunningStack, sign_up
+from devstack.waste_flow import create_upload, jpeg
 from waste.upload_endpoint import DEV_ORIGINS as WASTE_DEV_ORIGINS
 from waste.upload_endpoint import cors_origins
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 import pytest
 from PIL import Image
-from waste_flow import CREATE_UPLOAD, analyze, create_upload, jpeg, png, put, upload
 
 from devstack.testing import RunningStack, graphql, sign_up
+from devstack.waste_flow import CREATE_UPLOAD, analyze, create_upload, jpeg, png, put, upload
 
 
 def _upload_row(running: RunningStack, upload_id: str) -> tuple:

@@ -1,4 +1,5 @@
-"""Helpers for the waste end-to-end tests: real images, uploads, analyses via the gateway."""
+"""Helpers for the waste end-to-end tests (real images, uploads, analyses via the gateway);
+in devstack so a test imports them like any module (`from devstack.waste_flow import …`)."""
 
 from __future__ import annotations
 
