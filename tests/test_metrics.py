@@ -152,7 +152,13 @@ async def test_a_checkout_that_waits_for_a_connection_is_counted(running: Runnin
         running.role_url("locations"), schema="locations", pool_size=1, max_overflow=0
     )
     labels = {"service": "locations"}
-    before = REGISTRY.get_sample_value("bunri_db_pool_waits_total", labels) or 0
+
+    def metric(name: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0
+
+    waits, timed = "bunri_db_pool_waits_total", "bunri_db_pool_wait_seconds_count"
+    waited = "bunri_db_pool_wait_seconds_sum"
+    before = {name: metric(name) for name in (waits, timed, waited)}
     try:
         async with engine.connect() as first:
             await first.execute(text("SELECT 1"))
@@ -160,13 +166,15 @@ async def test_a_checkout_that_waits_for_a_connection_is_counted(running: Runnin
             second = asyncio.create_task(engine.connect().__aenter__())
             await asyncio.sleep(0.3)
             assert not second.done()  # waiting for the only connection
-        waited = await asyncio.wait_for(second, timeout=10)
-        await waited.close()
+        connection = await asyncio.wait_for(second, timeout=10)
+        await connection.close()
     finally:
         await engine.dispose()
-    assert REGISTRY.get_sample_value("bunri_db_pool_waits_total", labels) == before + 1
-    waited_seconds = REGISTRY.get_sample_value("bunri_db_pool_wait_seconds_sum", labels)
-    assert waited_seconds >= 0.25
+    # One wait, counted, and one duration in the histogram: what a dashboard shows of an
+    # exhausted pool. (How long it lasted is the scheduler's business, not asserted.)
+    assert metric(waits) == before[waits] + 1
+    assert metric(timed) == before[timed] + 1
+    assert metric(waited) > before[waited]
 
 
 def test_gateway_counts_operations_refused_for_their_cost(running: RunningStack) -> None:
