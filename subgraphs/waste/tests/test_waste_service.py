@@ -186,6 +186,32 @@ async def test_the_bytes_of_an_upload_are_stored_once(
     assert await asyncio.to_thread(_files, tmp_path) == [first_key]
 
 
+async def test_bytes_go_only_to_a_known_empty_unexpired_reservation(
+    session: AsyncSession, redis: Redis, tmp_path: Path
+) -> None:
+    user_id = uuid.uuid4()
+    reserved = await service.create_upload(
+        session=session,
+        redis=redis,
+        settings=_settings(),
+        user_id=user_id,
+        content_type=PNG,
+        size=9,
+    )
+    fillable = await service.fillable_upload(session=session, upload_id=reserved.id)
+    assert fillable.id == reserved.id
+
+    async def code(upload_id: uuid.UUID) -> str:
+        return (await _code(service.fillable_upload(session=session, upload_id=upload_id)))["code"]
+
+    assert await code(uuid.uuid4()) == "UPLOAD_NOT_FOUND"
+    filled = await _stored(session, redis, LocalStorage(tmp_path), user_id)
+    assert await code(filled.id) == "BAD_USER_INPUT"  # already has its bytes
+    reserved.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    await session.flush()
+    assert await code(reserved.id) == "UPLOAD_EXPIRED"
+
+
 # -- analysis requests -------------------------------------------------------------------
 
 

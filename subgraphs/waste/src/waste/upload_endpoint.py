@@ -83,6 +83,18 @@ def _error(
     return _rejected(status, BunriError(code, message), headers)
 
 
+def _invalid_url() -> JSONResponse:
+    return _error(403, ErrorCode.FORBIDDEN, "The upload URL is not valid.")
+
+
+# The HTTP status of each error `service.fillable_upload` raises (BAD_USER_INPUT: filled).
+_NOT_FILLABLE = {
+    ErrorCode.UPLOAD_NOT_FOUND: 404,
+    ErrorCode.BAD_USER_INPUT: 409,
+    ErrorCode.UPLOAD_EXPIRED: 410,
+}
+
+
 def _rejected(
     status: int, error: BunriError, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -134,7 +146,7 @@ async def wrong_method(upload_id: str) -> JSONResponse:
     include_in_schema=False,
 )
 async def no_such_upload(rest: str) -> JSONResponse:
-    return _error(404, ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
+    return _rejected(404, service.upload_not_found())
 
 
 async def _receive(
@@ -146,24 +158,21 @@ async def _receive(
     try:
         key = uuid.UUID(upload_id)
     except ValueError:
-        return _error(404, ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
+        return _rejected(404, service.upload_not_found())
     try:
         expires = int(expires_raw)
     except ValueError:
-        return _error(403, ErrorCode.FORBIDDEN, "The upload URL is not valid.")
+        return _invalid_url()
     signing_key = settings.upload_signing_key.get_secret_value().encode()
     if not signature_is_valid(key=signing_key, upload_id=key, expires=expires, signature=signature):
-        return _error(403, ErrorCode.FORBIDDEN, "The upload URL is not valid.")
+        return _invalid_url()
     if expires < datetime.now(UTC).timestamp():
         return _error(410, ErrorCode.UPLOAD_EXPIRED, "The upload URL has expired.")
-    async with resources.sessions() as session:
-        upload = await service.upload_by_id(session=session, upload_id=key)
-    if upload is None:
-        return _error(404, ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
-    if upload.uploaded_at is not None:
-        return _error(409, ErrorCode.BAD_USER_INPUT, "This upload already has its bytes.")
-    if upload.expires_at <= datetime.now(UTC):
-        return _error(410, ErrorCode.UPLOAD_EXPIRED, "The upload has expired.")
+    try:
+        async with resources.sessions() as session:
+            upload = await service.fillable_upload(session=session, upload_id=key)
+    except BunriError as refused:
+        return _rejected(_NOT_FILLABLE[refused.code], refused)
     declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if declared != upload.declared_type:
         return _error(
@@ -191,8 +200,8 @@ async def _receive(
         stored = await service.store_image(
             session=session, storage=storage, upload_id=key, image=image
         )
-    if not stored:
-        return _error(409, ErrorCode.BAD_USER_INPUT, "This upload already has its bytes.")
+    if not stored:  # another PUT got there first
+        return _rejected(409, service.upload_filled())
     # Two sizes, named for what they are: what was declared in createImageUpload (and
     # received: checked equal above) and what is kept once metadata (EXIF, GPS) is stripped.
     return JSONResponse(

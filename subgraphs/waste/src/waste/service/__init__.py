@@ -42,6 +42,10 @@ def upload_not_found() -> BunriError:
     return BunriError(ErrorCode.UPLOAD_NOT_FOUND, "No such upload.")
 
 
+def upload_filled() -> BunriError:
+    return BunriError(ErrorCode.BAD_USER_INPUT, "This upload already has its bytes.")
+
+
 def per_user_per_hour(action: str, user_id: uuid.UUID, allowed: int) -> ratelimit.Limit:
     return ratelimit.Limit(f"waste:{action}:user:{user_id}", allowed, 3600)
 
@@ -261,8 +265,17 @@ async def analysis_state(*, session: AsyncSession, analysis_id: uuid.UUID) -> An
 # -- PUT /uploads/{id} -------------------------------------------------------------------
 
 
-async def upload_by_id(*, session: AsyncSession, upload_id: uuid.UUID) -> Upload | None:
-    return await session.get(Upload, upload_id)
+async def fillable_upload(*, session: AsyncSession, upload_id: uuid.UUID) -> Upload:
+    """The reservation the bytes are for: known, still empty and not expired, else
+    UPLOAD_NOT_FOUND, BAD_USER_INPUT (`upload_filled`) or UPLOAD_EXPIRED."""
+    upload = await session.get(Upload, upload_id)
+    if upload is None:
+        raise upload_not_found()
+    if upload.uploaded_at is not None:
+        raise upload_filled()
+    if upload.expires_at <= datetime.now(UTC):
+        raise BunriError(ErrorCode.UPLOAD_EXPIRED, "The upload has expired.")
+    return upload
 
 
 async def store_image(
