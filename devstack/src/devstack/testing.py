@@ -11,7 +11,7 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -90,18 +90,32 @@ class RunningProcess:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise TimeoutError(f"{self.spec.name} not healthy in {timeout}s:\n{self.log_tail()}")
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Ask it to stop (SIGTERM: a graceful stop), without waiting."""
         if self.popen.poll() is None:
             self.popen.terminate()
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+
+    def stop(self) -> None:
+        """Stop it gracefully; killed if it takes longer than 10 s."""
+        self.terminate()
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
         self._log.close()
+
+
+def stop_all(processes: Iterable[RunningProcess]) -> None:
+    """Stop them side by side: each gets its whole grace period, but the waits overlap."""
+    processes = list(processes)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.stop()
 
 
 class RunningStack:
@@ -214,8 +228,7 @@ def running_processes(stack: Stack, log_dir: Path) -> Iterator[dict[str, Running
             process.wait_healthy()
         yield started
     finally:
-        for process in reversed(list(started.values())):
-            process.stop()
+        stop_all(started.values())
 
 
 @pytest.fixture(scope="session")
