@@ -68,6 +68,7 @@ class RunningProcess:
     def __init__(self, spec: ProcessSpec, log_dir: Path) -> None:
         self.spec = spec
         self.log_path = log_dir / f"{spec.name}.log"
+        self._terminated = False
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(
             spec.argv,
@@ -97,15 +98,17 @@ class RunningProcess:
         raise TimeoutError(f"{self.spec.name} not healthy in {timeout}s:\n{self.log_tail()}")
 
     def terminate(self) -> None:
-        """Ask it to stop (SIGTERM: a graceful stop), without waiting."""
-        if self.popen.poll() is None:
+        """Ask it to stop (SIGTERM: a graceful stop), without waiting. Once only: a second
+        SIGTERM tells Dramatiq to kill its workers at once."""
+        if not self._terminated and self.popen.poll() is None:
             self.popen.terminate()
+            self._terminated = True
 
-    def stop(self) -> None:
-        """Stop it gracefully; killed if it takes longer than 10 s."""
+    def stop(self, *, grace: float = 10) -> None:
+        """Stop it gracefully; killed if it takes longer than `grace` seconds."""
         self.terminate()
         try:
-            self.popen.wait(timeout=10)
+            self.popen.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait()
