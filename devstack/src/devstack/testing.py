@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,9 @@ class RunningProcess:
         try:
             self.popen.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            self.popen.kill()
+            # The whole group: a Dramatiq main process killed alone leaves its workers running.
+            with suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
         self._log.close()
 
