@@ -7,6 +7,8 @@ import uuid
 import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bunri_shared.messaging import message
 from devstack.testing import RunningStack
@@ -30,8 +32,10 @@ def test_redis_needs_a_password(running: RunningStack) -> None:
     if not running.stack.servers.redis_users:
         pytest.skip("Redis ACL users exist on the embedded server only (REDIS_URL was given)")
     host, port = "127.0.0.1", int(running.stack.servers.redis_url.rsplit(":", 1)[1].split("/")[0])
+    # No retries: redis-py would try the refused connection again, with seconds of back-off.
+    no_retries = Retry(NoBackoff(), retries=0)
     with pytest.raises(redis.exceptions.AuthenticationError):
-        redis.Redis(host=host, port=port).set("waste:x", "1")
+        redis.Redis(host=host, port=port, retry=no_retries).set("waste:x", "1")
 
 
 def test_a_service_cannot_touch_another_services_keys(running: RunningStack) -> None:

@@ -11,17 +11,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from graphql import GraphQLError
 from honcho.manager import Manager
 
-from devstack import schema_diff, schemas
-from devstack.embedded import local_servers
+from devstack import schema_diff
 from devstack.paths import REPO_ROOT, data_dir
-from devstack.stack import DEFAULT_ROLE_PASSWORD, DEV_SETTINGS, Stack, process_env
 from devstack.subgraphs import Subgraph, load_subgraphs
+
+# The stack (SQLAlchemy, Alembic) and the schema export (Strawberry) are imported by the
+# commands that use them: `schema-diff`, run on every CI build, starts without either.
+if TYPE_CHECKING:
+    from devstack import schemas
+    from devstack.stack import Stack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -29,7 +33,6 @@ PG_PORT = int(os.environ.get("BUNRI_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("BUNRI_REDIS_PORT", "56379"))
 DATABASE = os.environ.get("BUNRI_DB_NAME", "bunri")
 GATEWAY_PORT = int(os.environ.get("BUNRI_GATEWAY_PORT", "4000"))
-ROLE_PASSWORD = os.environ.get("BUNRI_DB_ROLE_PASSWORD", DEFAULT_ROLE_PASSWORD)
 # BUNRI_DB_PASSWORD_<NAME> gives one subgraph's role its own password (deployments).
 ROLE_PASSWORD_PREFIX = "BUNRI_DB_PASSWORD_"
 
@@ -41,13 +44,16 @@ SubgraphOption = Annotated[
 @contextmanager
 def _local_stack(*, redis: bool = True, dev: bool = False) -> Iterator[Stack]:
     """The stack on this machine: embedded servers unless DATABASE_URL/REDIS_URL are set."""
+    from devstack.embedded import local_servers
+    from devstack.stack import DEFAULT_ROLE_PASSWORD, DEV_SETTINGS, Stack
+
     with local_servers(data_dir(), pg_port=PG_PORT, redis_port=REDIS_PORT, redis=redis) as servers:
         yield Stack(
             servers=servers,
             database=DATABASE,
             subgraphs=load_subgraphs(),
             gateway_port=GATEWAY_PORT,
-            role_password=ROLE_PASSWORD,
+            role_password=os.environ.get("BUNRI_DB_ROLE_PASSWORD", DEFAULT_ROLE_PASSWORD),
             role_passwords={
                 name.removeprefix(ROLE_PASSWORD_PREFIX).lower(): value
                 for name, value in os.environ.items()
@@ -82,6 +88,8 @@ def export_schema(
     check: Annotated[bool, typer.Option(help="Fail if a committed SDL is stale.")] = False,
 ) -> None:
     """Export each subgraph's SDL to subgraphs/<name>/schema.graphql."""
+    from devstack import schemas
+
     if not _report(*(schemas.export_subgraph(s, check=check) for s in _selected(subgraph))):
         raise typer.Exit(1)
 
@@ -89,6 +97,8 @@ def export_schema(
 @app.command()
 def compose(check: Annotated[bool, typer.Option(help="Fail if stale.")] = False) -> None:
     """Compose router/supergraph.graphql from the subgraph SDLs."""
+    from devstack import schemas
+
     if not _report(schemas.compose(check=check)):
         raise typer.Exit(1)
 
@@ -141,6 +151,8 @@ def schema_check(
 
     The first two always check this checkout; --repo only applies to schema-diff.
     """
+    from devstack import schemas
+
     typer.echo("== export-schema --check")
     if not _report(*(schemas.export_subgraph(s, check=True) for s in load_subgraphs())):
         raise typer.Exit(1)
@@ -196,6 +208,9 @@ def prepare(fresh: Annotated[bool, typer.Option(help="Drop the database first.")
 @app.command()
 def dev() -> None:
     """Run everything: servers, migrations, reference data, subgraphs, workers, gateway."""
+    from devstack import schemas
+    from devstack.stack import process_env
+
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # SIGTERM before the supervisor takes over must still stop the embedded servers.

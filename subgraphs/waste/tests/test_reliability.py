@@ -15,7 +15,14 @@ import pytest
 
 from devstack.embedded import free_port
 from devstack.fake_openai import Behaviour
-from devstack.testing import RunningProcess, RunningStack, graphql, sign_up, subscribe
+from devstack.testing import (
+    RunningProcess,
+    RunningStack,
+    graphql,
+    sign_up,
+    stop_all,
+    subscribe,
+)
 from devstack.waste_flow import PROGRESS, analyze, jpeg, paused, upload
 from waste.state import AnalysisStep
 
@@ -59,6 +66,8 @@ def vision_workers(
                 "BUNRI_VISION_MODEL": "fake-vision-1",
                 "BUNRI_VISION_TIMEOUT_SECONDS": "10",
                 "BUNRI_JOB_MAX_RETRIES": "2",
+                # Retries after 0.1-0.2 s and 0.2-0.4 s rather than 1-2 s and 2-4 s.
+                "BUNRI_JOB_RETRY_MIN_BACKOFF_SECONDS": "0.1",
                 **settings,
             },
         )
@@ -68,8 +77,7 @@ def vision_workers(
 
     with paused(running):
         yield start
-        for process in started:
-            process.stop()
+        stop_all(started)
 
 
 def _start_job(running: RunningStack, token: str, hint: str = "물병") -> str:

@@ -48,6 +48,8 @@ class Settings(ServiceSettings):
     vision_timeout_seconds: float = 30.0
     job_time_limit_seconds: float = 120.0
     job_max_retries: int = 5
+    # Dramatiq's first retry back-off (then doubling, jittered, up to 60 s).
+    job_retry_min_backoff_seconds: float = 1.0
     cache_days: int = 7
     points_per_analysis: int = 10
     # A RUNNING job whose heartbeat is older than this is taken to be orphaned.

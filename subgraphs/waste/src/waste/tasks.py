@@ -57,7 +57,7 @@ def pipeline() -> Pipeline:
     queue_name=ANALYZE_WASTE.queue,
     actor_name=ANALYZE_WASTE.actor,
     max_retries=settings.job_max_retries,
-    min_backoff=1_000,
+    min_backoff=int(settings.job_retry_min_backoff_seconds * 1000),
     max_backoff=60_000,
     # The pipeline enforces the job's own limit; this only catches a wedged worker.
     time_limit=int((settings.job_time_limit_seconds + 60) * 1000),
