@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from bunri_shared.outages import is_outage
 from waste.state import AnalysisState
 from waste.telemetry import observe_delivery
 
@@ -162,8 +163,11 @@ class ProgressHub:
             await asyncio.sleep(RECHECK_SWEEP_SECONDS)
             try:
                 await self.recheck()
-            except Exception:  # Postgres away: the next sweep tries again
-                log.warning("progress hub: recheck failed; will try again", exc_info=True)
+            except Exception as error:  # the next sweep tries again
+                if is_outage(error):  # one line per sweep, not a traceback
+                    log.warning("progress hub: recheck skipped: %s", type(error).__name__)
+                else:
+                    log.exception("progress hub: recheck failed; will try again")
 
     async def recheck(self) -> None:
         """One batched read for every subscription that has heard nothing for
@@ -179,14 +183,13 @@ class ProgressHub:
             return
         states = await self._load_states(list({listener.analysis_id for listener in due}))
         for listener in due:
+            if listener.heard_at > started:
+                continue  # an event came while we read: it is newer than what we read
             state = states.get(listener.analysis_id)
-            if listener.heard_at > started or state is None:
-                continue  # an event came while we read (it is newer), or the row is gone
-            event = ProgressEvent(state)
-            if event.shown == listener.shown:
-                listener.heard_at = time.monotonic()  # nothing new: due again in a while
+            if state is None or ProgressEvent(state).shown == listener.shown:
+                listener.heard_at = time.monotonic()  # nothing new (or gone): due again later
             else:
-                listener.deliver(event)
+                listener.deliver(ProgressEvent(state))
 
     async def close(self) -> None:
         for task in self._tasks:
