@@ -50,11 +50,15 @@ COPY --from=build /app/subgraphs /app/subgraphs
 # /data/uploads exists (owned by bunri) so a named volume mounted there inherits it.
 # Keep-alive longer than the gateway's idle connections live: else a subgraph closes one
 # just as the gateway reuses it, and the fetch fails with "socket hang up".
+# No per-message deflate on subgraph WebSockets: only the gateway connects to them, over
+# the internal network, and each subscription event is a few hundred bytes; compressing
+# every one cost waste ~5 % of its CPU per event (bench/README.md, progress).
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     BUNRI_DATA_DIR=/data \
-    UVICORN_TIMEOUT_KEEP_ALIVE=75
+    UVICORN_TIMEOUT_KEEP_ALIVE=75 \
+    UVICORN_WS_PER_MESSAGE_DEFLATE=false
 USER bunri
 EXPOSE 8000
 # Each compose service sets its command (uvicorn <name>.main:app, dramatiq <name>.tasks, …).

@@ -53,7 +53,7 @@ RATE = 500  # events/s in the paced round
 OPEN_CONCURRENCY = 20  # subscriptions being opened at once
 FIRST_STATE_SECONDS = 60.0  # how long an opening subscription may take to send its state
 WAIT_SECONDS = 30.0  # how long a round waits for its last deliveries
-# Idle subscriptions re-read their analysis every 10 s (waste.subscriptions.RECHECK_SECONDS).
+# Idle subscriptions are rechecked every 10 s (waste.events.RECHECK_SECONDS), in one batch.
 IDLE_SECONDS = 10.0
 # What the gateway allows one client address by default (router/limits.ts) is far below
 # what one benchmark process opens; raised for the benchmark's gateway only.

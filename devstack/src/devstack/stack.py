@@ -166,6 +166,9 @@ class Stack:
                         # Longer than the gateway keeps idle connections (see Dockerfile).
                         "--timeout-keep-alive",
                         "75",
+                        # Subscription events to the gateway are small (see Dockerfile).
+                        "--ws-per-message-deflate",
+                        "false",
                     ],
                     env=env,
                     health_url=f"http://127.0.0.1:{subgraph.port}/ready",

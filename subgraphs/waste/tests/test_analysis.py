@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import psycopg
 import redis
 
 from devstack.testing import TEST_SETTINGS, RunningStack, graphql, sign_up, subscribe
@@ -346,3 +347,40 @@ def test_a_burst_of_progress_events_costs_the_subscriber_no_database_reads(
     assert payloads[-1]["status"] == "UNCLASSIFIED"
     assert payloads[-1]["analysis"]["status"] == "UNCLASSIFIED"
     assert reads < 5, f"{reads} SQL statements for {burst + 1} events"
+
+
+def test_a_state_change_whose_event_was_lost_still_reaches_the_subscriber(
+    running: RunningStack,
+) -> None:
+    """Redis pub/sub can lose an event: the analysis is changed in Postgres and nothing is
+    published, yet the subscriber gets the new state (from the hub's batched recheck,
+    within about waste.events.RECHECK_SECONDS) and its stream ends on it."""
+    token = sign_up(running)["accessToken"]
+    client = redis.Redis.from_url(running.stack.servers.redis_url)
+    # The reconciler publishes nothing for this job while we hold its lock.
+    client.set("waste:reconciler", "test", px=120_000)
+    try:
+        with paused(running):  # no worker: only our SQL changes the analysis
+            analysis_id = analyze(running, token, upload(running, token, jpeg((7, 7, 9))), "캔")[
+                "data"
+            ]["analyzeWaste"]["id"]
+
+            def change_without_publishing() -> None:
+                with psycopg.connect(running.role_url("waste")) as conn:
+                    conn.execute(
+                        "UPDATE analyses SET status = 'UNCLASSIFIED', stage = 'done', "
+                        "progress = 100, finished_at = now() WHERE id = %s",
+                        (analysis_id,),
+                    )
+
+            # A generous deadline: the recheck comes after RECHECK_SECONDS of silence.
+            events = _watch(running, token, analysis_id, on_first=change_without_publishing,
+                            timeout=60)  # fmt: skip
+    finally:
+        client.delete("waste:reconciler")
+    payloads = [e["data"]["analysisProgress"] for e in events]
+    assert [(p["status"], p["stage"], p["progress"]) for p in payloads] == [
+        ("QUEUED", "QUEUED", 0),
+        ("UNCLASSIFIED", "DONE", 100),
+    ], payloads
+    assert payloads[-1]["analysis"]["status"] == "UNCLASSIFIED"

@@ -11,12 +11,9 @@ import strawberry
 from bunri_shared.auth.permissions import require_owned, require_principal
 from bunri_shared.errors import BunriError, ErrorCode, bad_input
 from waste import service
+from waste.events import ProgressEvent
 from waste.state import AnalysisState
 from waste.types import AnalysisProgressEvent, Info
-
-# With no event for this long, Postgres (the source of truth) is asked directly: an
-# event lost in Redis cannot leave a subscriber waiting forever.
-RECHECK_SECONDS = 10.0
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) or SSE.")
@@ -40,10 +37,11 @@ class Subscription:
         except ValueError:
             raise bad_input("analysisId is not an analysis id", field="analysisId") from None
         # Listen BEFORE reading the state: nothing published in between is missed.
-        async with context.progress_hub.listen(str(key)) as events:
+        async with context.progress_hub.listen(key) as listener:
             last = await _load(info, key)
             require_owned(context, last.user_id if last else None, what="analysis")
             assert last is not None
+            listener.shown = ProgressEvent(last).shown
             yield AnalysisProgressEvent.of(last)
             while not last.terminal:
                 left = token_expires - time.time()
@@ -52,22 +50,17 @@ class Subscription:
                         ErrorCode.UNAUTHENTICATED,
                         "The access token expired: subscribe again with a fresh one.",
                     )
+                # The event carries the state as written (from Redis, or from the hub's
+                # recheck of Postgres when events stop): no database read here.
                 try:
-                    # The event carries the state as written: no database read per event.
-                    current = (
-                        await asyncio.wait_for(events.get(), timeout=min(RECHECK_SECONDS, left))
-                    ).analysis
+                    event = await asyncio.wait_for(listener.queue.get(), timeout=left)
                 except TimeoutError:
-                    current = await _load(info, key)
-                    assert current is not None
-                if (current.status, current.stage, current.progress) == (
-                    last.status,
-                    last.stage,
-                    last.progress,
-                ):
+                    continue  # the token expired: said above
+                if event.shown == listener.shown:
                     continue  # the state we just sent, seen again
-                last = current
-                yield AnalysisProgressEvent.of(current)
+                listener.shown = event.shown
+                last = event.analysis
+                yield AnalysisProgressEvent.of(last)
 
 
 async def _load(info: Info, key: uuid.UUID) -> AnalysisState | None:

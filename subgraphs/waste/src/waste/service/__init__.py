@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, any_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared import ratelimit
@@ -260,6 +260,27 @@ async def analyses_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) ->
 async def analysis_state(*, session: AsyncSession, analysis_id: uuid.UUID) -> AnalysisState | None:
     row = await session.get(Analysis, analysis_id)
     return AnalysisState.of(row) if row is not None else None
+
+
+# Ids per statement when many states are read at once: one bound array, bounded in size.
+STATES_PER_QUERY = 500
+UUID_ARRAY = ARRAY(UUID(as_uuid=True))
+
+
+async def analysis_states(
+    *, session: AsyncSession, analysis_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AnalysisState]:
+    """The stored states of these analyses, by id (missing ones left out): one statement
+    per STATES_PER_QUERY ids, whatever the number of ids."""
+    found: dict[uuid.UUID, AnalysisState] = {}
+    ids = list(analysis_ids)
+    for start in range(0, len(ids), STATES_PER_QUERY):
+        chunk = ids[start : start + STATES_PER_QUERY]
+        rows = await session.scalars(
+            select(Analysis).where(Analysis.id == any_(bindparam("ids", chunk, type_=UUID_ARRAY)))
+        )
+        found.update((row.id, AnalysisState.of(row)) for row in rows)
+    return found
 
 
 # -- PUT /uploads/{id} -------------------------------------------------------------------
