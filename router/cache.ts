@@ -14,6 +14,10 @@
  * them in every cache key, so a change makes every older entry unreachable within about a
  * second (and they age out). Until every counter has been read once, nothing is cached.
  * The TTL bounds what a poll that keeps failing could leave stale.
+ *
+ * In front of it, `useReferenceAnswerReplay` keeps the bytes of those cached answers, keyed
+ * by the exact request body: a repeat is answered before Yoga parses the body, looks up the
+ * operation or serialises a result (the response cache itself answers only after those).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,6 +25,9 @@ import { readFileSync } from 'node:fs';
 import type { GatewayConfigContext, GatewayPlugin } from '@graphql-hive/gateway';
 import useMeshResponseCache from '@graphql-mesh/plugin-response-cache';
 import { buildASTSchema, isObjectType, parse } from 'graphql';
+import { Counter, register } from 'prom-client';
+
+type KeyValueCache = NonNullable<GatewayConfigContext['cache']>;
 
 /** Types whose every field is reference data (and so is every type they lead to). */
 export const REFERENCE_TYPES = new Set([
@@ -117,7 +124,7 @@ export class DataVersions {
   }
 }
 
-/** The response cache plugin, configured for reference data only. */
+/** The response cache, configured for reference data only, with its replay in front. */
 export function useReferenceResponseCache(
   context: GatewayConfigContext,
   options: {
@@ -126,7 +133,7 @@ export function useReferenceResponseCache(
     secret: string | undefined;
     ttlSeconds: number;
   },
-): GatewayPlugin {
+): GatewayPlugin[] {
   const sdl = readFileSync(options.supergraphPath, 'utf8');
   const urls = subgraphUrls(sdl, options.urlOverrides);
   const endpoints = Object.fromEntries(
@@ -137,8 +144,10 @@ export function useReferenceResponseCache(
   );
   const versions = new DataVersions(endpoints, options.secret);
   versions.start();
-  return useMeshResponseCache({
+  const stored = new StoredAnswers();
+  const responseCache = useMeshResponseCache({
     ...context,
+    cache: context.cache && stored.recording(context.cache),
     session: () => null, // the same answer for every caller: only public data is cached
     ttl: 0, // an answer with no type that says otherwise is not cached
     ttlPerSchemaCoordinate: ttlPerSchemaCoordinate(sdl, options.ttlSeconds * 1000),
@@ -158,4 +167,161 @@ export function useReferenceResponseCache(
         )
         .digest('hex'),
   } as never) as GatewayPlugin;
+  return [useReferenceAnswerReplay(versions, stored), responseCache];
+}
+
+
+/**
+ * When each answer the response cache stored expires, by its key (the ETag it sends).
+ * The cache adds an ETag to every answer without errors, stored or not (an answer with a
+ * user in it gets TTL 0 and is not stored): only this record says what was stored.
+ */
+export class StoredAnswers {
+  private readonly expiries = new Map<string, number>();
+
+  constructor(private readonly maxKeys = 10_000) {}
+
+  /** The gateway's cache, noting the lifetime of every answer the response cache stores. */
+  recording(cache: KeyValueCache): KeyValueCache {
+    return {
+      get: (key) => cache.get(key),
+      delete: (key) => cache.delete(key),
+      getKeysByPrefix: (prefix) => cache.getKeysByPrefix(prefix),
+      set: (key, value, options) => {
+        // The answer itself is `response-cache:<key>`; entity links have more parts.
+        const [prefix, responseId, ...rest] = key.split(':');
+        const ttlSeconds = options?.ttl;
+        if (prefix === 'response-cache' && rest.length === 0 && ttlSeconds) {
+          this.note(responseId, Date.now() + ttlSeconds * 1000);
+        }
+        return cache.set(key, value, options);
+      },
+    };
+  }
+
+  /** When the stored answer with this ETag expires, if one was stored. */
+  expiresAt(etag: string): number | undefined {
+    return this.expiries.get(etag);
+  }
+
+  private note(responseId: string, expiresAt: number): void {
+    this.expiries.delete(responseId);
+    this.expiries.set(responseId, expiresAt);
+    for (const oldest of this.expiries.keys()) {
+      if (this.expiries.size <= this.maxKeys) break;
+      this.expiries.delete(oldest);
+    }
+  }
+}
+
+/** What a replayed answer needs: the bytes and the headers the response cache set. */
+interface ReplayEntry {
+  body: string;
+  headers: [string, string][];
+  expiresAt: number;
+  bytes: number;
+}
+
+/** Bodies larger than this are never keyed (the subgraphs' response cache uses the same). */
+const REPLAY_MAX_BODY_BYTES = 64 * 1024;
+/** Bytes of keys and answers held at most; the least recently used entry goes first. */
+const REPLAY_MAX_BYTES = 32 * 1024 * 1024;
+const REPLAYED_HEADERS = ['content-type', 'etag', 'last-modified'];
+
+// Replayed answers never reach Yoga, so its per-operation metrics do not count them.
+const replays = new Counter({
+  name: 'bunri_gateway_response_cache_replays_total',
+  help: 'Answers to a repeated request for reference data sent from the replay store',
+  registers: [register],
+});
+
+/** A byte-bounded LRU of replayable answers (a Map keeps insertion order). */
+export class ReplayStore {
+  private readonly entries = new Map<string, ReplayEntry>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = REPLAY_MAX_BYTES) {}
+
+  get(key: string, now: number): ReplayEntry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.expiresAt <= now) {
+      this.bytes -= entry.bytes;
+      return undefined;
+    }
+    this.entries.set(key, entry); // most recently used last
+    return entry;
+  }
+
+  set(key: string, entry: ReplayEntry): void {
+    if (entry.bytes > this.maxBytes / 16) return; // one answer never crowds out the rest
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.bytes -= old.bytes;
+    }
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    for (const [oldest, dropped] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= dropped.bytes;
+    }
+  }
+}
+
+/**
+ * Answers a POST whose exact body (and Accept header) was answered from the response cache
+ * at the current data versions, without handing it to Yoga. Only answers the response cache
+ * stored are kept, for as long as it keeps them. CORS and request-id headers and the HTTP
+ * metrics still apply: they come from onResponse hooks and the request instrumentation,
+ * which run for early answers too. Must come after the body-size check
+ * (useRequestBodyLimit), which refuses large or unsized bodies before anything reads them.
+ */
+export function useReferenceAnswerReplay(
+  versions: DataVersions,
+  stored: StoredAnswers,
+  graphqlPath = '/graphql',
+  store = new ReplayStore(),
+): GatewayPlugin {
+  const keys = new WeakMap<Request, string>();
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'POST' || url.pathname !== graphqlPath) return;
+      const length = Number(request.headers.get('content-length'));
+      if (!(length > 0 && length <= REPLAY_MAX_BODY_BYTES)) return;
+      // Conditional requests are the response cache's (it answers 304 itself).
+      if (request.headers.has('if-none-match')) return;
+      if (!request.headers.get('content-type')?.includes('json')) return;
+      const version = versions.current();
+      if (version === undefined) return;
+      // Yoga reads the body again later: the fetch ponyfill keeps what was read.
+      return request.text().then((body) => {
+        const key = `${version}\n${request.headers.get('accept') ?? ''}\n${body}`;
+        const entry = store.get(key, Date.now());
+        if (entry) {
+          replays.inc();
+          endResponse(new fetchAPI.Response(entry.body, { status: 200, headers: entry.headers }));
+        } else {
+          keys.set(request, key);
+        }
+      });
+    },
+    onResponse({ request, response }) {
+      const key = keys.get(request);
+      const etag = response.headers.get('etag');
+      if (key === undefined || response.status !== 200 || etag === null) return;
+      const expiresAt = stored.expiresAt(etag);
+      if (expiresAt === undefined) return; // not stored: private, or an error
+      const headers = REPLAYED_HEADERS.flatMap((name): [string, string][] => {
+        const value = response.headers.get(name);
+        return value === null ? [] : [[name, value]];
+      });
+      // A GraphQL answer is a string body: reading it does not consume the response.
+      return response.text().then((body) => {
+        store.set(key, { body, headers, expiresAt, bytes: 2 * (key.length + body.length) });
+      });
+    },
+  };
 }

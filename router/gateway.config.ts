@@ -485,14 +485,12 @@ export const gatewayConfig = defineConfig({
     // (cache.ts); after the cost plugin, so a cached answer keeps its `extensions.cost`.
     ...(process.env.BUNRI_RESPONSE_CACHE === 'false'
       ? []
-      : [
-          useReferenceResponseCache(context, {
-            supergraphPath,
-            urlOverrides: subgraphUrlOverrides(),
-            secret: process.env.BUNRI_GATEWAY_SECRET,
-            ttlSeconds: envInt('BUNRI_RESPONSE_CACHE_TTL_SECONDS', 300),
-          }),
-        ]),
+      : useReferenceResponseCache(context, {
+          supergraphPath,
+          urlOverrides: subgraphUrlOverrides(),
+          secret: process.env.BUNRI_GATEWAY_SECRET,
+          ttlSeconds: envInt('BUNRI_RESPONSE_CACHE_TTL_SECONDS', 300),
+        })),
     useSubscriptionGuards({
       allowedOrigins: corsOrigins(),
       perConnection: envInt('BUNRI_MAX_SUBSCRIPTIONS_PER_CONNECTION', 10),

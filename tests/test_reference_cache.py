@@ -3,9 +3,13 @@ and every cache lets go when a seeder or importer changes the data."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import uuid
 from collections.abc import Callable
 
+import httpx
 import psycopg
 
 from devstack.testing import RunningStack, graphql, sign_up
@@ -125,3 +129,47 @@ def test_a_subgraph_answers_a_repeated_question_without_running_it(
     for _ in range(2):
         [error] = running.query_subgraph("locations", bad)["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def _replays(running: RunningStack) -> float:
+    text = httpx.get(running.gateway_url.removesuffix("/graphql") + "/metrics").text
+    found = re.search(r"^bunri_gateway_response_cache_replays_total (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_repeated_public_request_is_replayed_with_its_own_headers(
+    running: RunningStack,
+) -> None:
+    # A body nobody sent before (the comment is part of it), from a browser origin.
+    body = json.dumps({"query": f"# {uuid.uuid4()}\n{PAPER}"})
+    headers = {"Content-Type": "application/json", "Origin": "http://localhost:5173"}
+    before = _replays(running)
+    answers = [httpx.post(running.gateway_url, content=body, headers=headers) for _ in range(3)]
+    first, *repeats = answers
+    assert first.json()["data"] == {"wasteCategory": {"code": "PAPER", "name": "Paper"}}
+    assert _replays(running) == before + 2  # the first was computed, the others replayed
+    for answer in repeats:
+        assert answer.status_code == 200 and answer.content == first.content
+        for name in ("content-type", "etag", "access-control-allow-origin"):
+            assert answer.headers[name] == first.headers[name], name
+    # Every answer has its own request id, replayed or not.
+    assert len({answer.headers["x-request-id"] for answer in answers}) == 3
+    # Another Accept is another answer (its content type), first computed, then replayed.
+    strict = {**headers, "Accept": "application/graphql-response+json"}
+    for _ in range(2):
+        answer = httpx.post(running.gateway_url, content=body, headers=strict)
+        assert answer.headers["content-type"].startswith("application/graphql-response+json")
+        assert answer.json() == first.json()
+    assert _replays(running) == before + 3
+
+
+def test_a_large_request_body_is_answered_but_never_replayed(running: RunningStack) -> None:
+    # Over the replay's 64 KiB key limit, under the gateway's 2 MB body limit.
+    body = json.dumps({"query": PAPER + " " * 70_000})
+    before = _replays(running)
+    for _ in range(2):
+        answer = httpx.post(
+            running.gateway_url, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.json()["data"]["wasteCategory"]["name"] == "Paper"
+    assert _replays(running) == before
