@@ -20,6 +20,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from bunri_shared.db import session_factory
 from bunri_shared.errors import BunriError, ErrorCode
 from bunri_shared.resources import Resources
 from bunri_shared.taxonomy.terms import normalise
@@ -68,6 +69,11 @@ class Pipeline:
     ) -> None:
         self.resources, self.settings = resources, settings
         self.storage, self.classifier = storage, classifier
+        # Steps that are one statement, or need no atomicity, run in autocommit: no BEGIN
+        # and COMMIT round trips for each of a job's state writes (same pool).
+        self.autocommit = session_factory(
+            resources.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         for status in TERMINAL:  # every final status counted from 0 (rate() sees the first)
             ANALYSES.labels(status)
 
@@ -106,8 +112,8 @@ class Pipeline:
     async def _stages(self, job: Analysis) -> Outcome:
         await self._advance(job, AnalysisStep.LOAD)
         image = await self._load(job)
-        await self._advance(job, AnalysisStep.HASH)
         cache_key = self._cache_key(job)
+        await self._advance(job, AnalysisStep.HASH, cache_key=cache_key)
         if (hit := await self._cached(job, cache_key)) is not None:
             return hit
         await self._advance(job, AnalysisStep.PREPROCESS)
@@ -131,7 +137,7 @@ class Pipeline:
 
     @traced("analysis.load")
     async def _load(self, job: Analysis) -> bytes:
-        async with self.resources.sessions() as session:
+        async with self.autocommit() as session:
             key = await jobs.stored_image_key(session=session, upload_id=job.upload_id)
         gone = BunriError(ErrorCode.UPLOAD_NOT_FOUND, "The uploaded image is gone.")
         if key is None:
@@ -148,7 +154,7 @@ class Pipeline:
 
     @traced("analysis.hash")
     async def _cached(self, job: Analysis, cache_key: str) -> Outcome | None:
-        async with self.resources.sessions() as session, session.begin():
+        async with self.autocommit() as session:
             earlier = await jobs.earlier_answer(
                 session=session, settings=self.settings, job=job, cache_key=cache_key
             )
@@ -185,18 +191,19 @@ class Pipeline:
         while True:
             await asyncio.sleep(self.settings.stale_after_seconds / 3)
             try:
-                async with self.resources.sessions() as session, session.begin():
+                async with self.autocommit() as session:
                     await jobs.beat(session=session, analysis_id=analysis_id, attempt=attempt)
             except Exception:  # a missed beat must not kill the job; the next one may land
                 log.warning("analysis %s: heartbeat failed", analysis_id, exc_info=True)
 
-    async def _advance(self, job: Analysis, stage: AnalysisStep) -> None:
+    async def _advance(self, job: Analysis, stage: AnalysisStep, **values: Any) -> None:
         await self._set(
             job.id,
             status=AnalysisStatus.RUNNING,
             stage=stage,
             progress=PROGRESS[stage],
             attempt=job.attempts,
+            **values,
         )
 
     async def _requeue(self, analysis_id: uuid.UUID, attempt: int) -> None:
@@ -212,7 +219,7 @@ class Pipeline:
 
     async def _set(self, analysis_id: uuid.UUID, **changes: Any) -> bool:
         """Write a state (see `jobs.set_state`), then announce it. False if superseded."""
-        async with self.resources.sessions() as session, session.begin():
+        async with self.autocommit() as session:  # one UPDATE: it commits on its own
             state = await jobs.set_state(session=session, analysis_id=analysis_id, **changes)
         if state is None:
             log.info(

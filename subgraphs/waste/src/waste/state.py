@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import Row
+
     from waste.models import Analysis
 
 
@@ -84,7 +86,7 @@ class AnalysisState:
         return self.status.terminal
 
     @classmethod
-    def of(cls, row: Analysis) -> AnalysisState:
+    def of(cls, row: Analysis | Row[Any]) -> AnalysisState:
         return cls(
             id=row.id,
             user_id=row.user_id,
