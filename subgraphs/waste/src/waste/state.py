@@ -8,7 +8,7 @@ read per event. Only what the API shows goes in: no storage keys, no signed URLs
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -106,7 +106,8 @@ class AnalysisState:
         )
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field, not dataclasses.asdict (which deep-copies): one per event.
+        data = {name: getattr(self, name) for name in FIELD_NAMES}
         data["id"], data["user_id"] = str(self.id), str(self.user_id)
         data["created_at"] = self.created_at.isoformat()
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
@@ -126,3 +127,6 @@ class AnalysisState:
                 "finished_at": datetime.fromisoformat(finished) if finished else None,
             }
         )
+
+
+FIELD_NAMES = tuple(field.name for field in fields(AnalysisState))

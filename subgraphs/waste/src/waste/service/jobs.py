@@ -8,12 +8,13 @@ never runs a job twice at the same time, and a job whose worker died is taken ov
 
 from __future__ import annotations
 
+import functools
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy import ColumnElement, Update, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared.errors import BunriError, ErrorCode
@@ -24,13 +25,20 @@ from waste.contract import ANALYZE_WASTE
 from waste.events import publish
 from waste.models import Analysis, Upload
 from waste.outgoing import AWARD_POINTS
-from waste.state import IN_PROGRESS, TERMINAL, AnalysisState, AnalysisStatus, AnalysisStep
+from waste.state import (
+    FIELD_NAMES,
+    IN_PROGRESS,
+    TERMINAL,
+    AnalysisState,
+    AnalysisStatus,
+    AnalysisStep,
+)
 from waste.telemetry import ANALYSES
 
 EXHAUSTED_MESSAGE = "The analysis kept failing and was given up."
 ANALYSES_TABLE = Analysis.__table__
 # What a state write returns: the columns of an AnalysisState, not a whole ORM object.
-STATE_COLUMNS = [ANALYSES_TABLE.c[field.name] for field in fields(AnalysisState)]
+STATE_COLUMNS = [ANALYSES_TABLE.c[name] for name in FIELD_NAMES]
 
 
 def max_attempts(settings: Settings) -> int:
@@ -117,22 +125,30 @@ async def set_state(
         changes["progress"] = progress
     if status is AnalysisStatus.RUNNING:
         changes["heartbeat_at"] = datetime.now(UTC)
-    table = ANALYSES_TABLE
-    guard = (
-        (table.c.status == AnalysisStatus.RUNNING) & (table.c.attempts == attempt)
-        if attempt is not None
-        else table.c.status.in_(IN_PROGRESS)
-    )
-    # A Core UPDATE: one statement, no ORM unit of work (the worker writes seven per job).
+    params = {f"new_{name}": value for name, value in changes.items()}
+    statement = _state_write(tuple(changes), guarded_by_attempt=attempt is not None)
     row = (
-        await session.execute(
-            update(table)
-            .where(table.c.id == analysis_id, guard)
-            .values(**changes)
-            .returning(*STATE_COLUMNS)
-        )
+        await session.execute(statement, {"job_id": analysis_id, "job_attempt": attempt, **params})
     ).one_or_none()
     return AnalysisState.of(row) if row is not None else None
+
+
+@functools.cache
+def _state_write(names: tuple[str, ...], *, guarded_by_attempt: bool) -> Update:
+    """One Core UPDATE per set of changed columns, built once: the worker writes seven
+    states per job, and building and keying a statement cost more than running it."""
+    table = ANALYSES_TABLE
+    guard = (
+        (table.c.status == AnalysisStatus.RUNNING) & (table.c.attempts == bindparam("job_attempt"))
+        if guarded_by_attempt
+        else table.c.status.in_(IN_PROGRESS)
+    )
+    return (
+        update(table)
+        .where(table.c.id == bindparam("job_id"), guard)
+        .values({name: bindparam(f"new_{name}") for name in names})
+        .returning(*STATE_COLUMNS)
+    )
 
 
 def failure(error: BunriError) -> dict[str, Any]:
