@@ -490,9 +490,20 @@ async def test_an_earlier_answer_is_a_recent_success_with_the_same_key(
     failed = {**done, "status": AnalysisStatus.FAILED, "finished_at": now}
     await _analysis(session, **failed)
     job = await _analysis(session, status=AnalysisStatus.RUNNING)
+    # The hash step stores the job's key with its state, for later askers.
+    hashed = await jobs.set_state(
+        session=session,
+        analysis_id=job.id,
+        status=AnalysisStatus.RUNNING,
+        stage=AnalysisStep.HASH,
+        progress=20,
+        attempt=job.attempts,
+        cache_key=key,
+    )
+    assert hashed is not None and hashed.stage == AnalysisStep.HASH
+    assert (await _row(session, job.id)).cache_key == key
     earlier = await jobs.earlier_answer(session=session, settings=settings, job=job, cache_key=key)
     assert earlier is not None and earlier.id == newer.id != recent.id
-    assert (await _row(session, job.id)).cache_key == key  # recorded for later askers
     other = await _analysis(session, status=AnalysisStatus.RUNNING)
     assert (
         await jobs.earlier_answer(

@@ -177,7 +177,8 @@ class Pipeline:
 
     @traced("analysis.start")
     async def _claim(self, analysis_id: uuid.UUID) -> Analysis | None:
-        async with self.resources.sessions() as session, session.begin():
+        # Each of the claim's conditional UPDATEs is atomic on its own: autocommit too.
+        async with self.autocommit() as session:
             claim = await jobs.claim(
                 session=session, settings=self.settings, analysis_id=analysis_id
             )
