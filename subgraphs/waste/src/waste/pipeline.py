@@ -117,7 +117,11 @@ class Pipeline:
         if (hit := await self._cached(job, cache_key)) is not None:
             return hit
         await self._advance(job, AnalysisStep.PREPROCESS)
-        prepared = await asyncio.to_thread(_prepare, image)
+        # Prepared only for a classifier that looks at it (the offline one reads the hint;
+        # the upload endpoint already decoded and checked every stored image).
+        prepared = (
+            await asyncio.to_thread(_prepare, image) if self.classifier.reads_image else image
+        )
         await self._advance(job, AnalysisStep.CLASSIFY)
         try:
             found = await self.classifier.classify(
@@ -260,7 +264,14 @@ class Pipeline:
             **settled,
         )
         if written and points > 0:
-            await jobs.award_points(self.resources, job.id, job.user_id, job.image_sha256, points)
+            await jobs.award_points(
+                self.resources,
+                job.id,
+                job.user_id,
+                job.image_sha256,
+                points,
+                sessions=self.autocommit,
+            )
 
     async def fail(
         self, analysis_id: uuid.UUID, error: BunriError, *, attempt: int | None = None

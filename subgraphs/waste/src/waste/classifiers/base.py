@@ -64,6 +64,9 @@ class PermanentClassifierError(Exception):
 @runtime_checkable
 class Classifier(Protocol):
     name: str
+    # False for a classifier that never looks at the photo: the worker then does not
+    # prepare it (decode, shrink, re-encode) for nothing.
+    reads_image: bool
 
     async def classify(
         self, *, image: bytes, content_type: str, hint: str | None

@@ -115,6 +115,7 @@ class HintClassifier:
     """Offline, deterministic hint matcher (see the module docstring for the scoring)."""
 
     name = "offline-hint"
+    reads_image = False
 
     def __init__(self, taxonomy: Iterable[CategoryEntry] | None = None) -> None:
         entries = load_taxonomy() if taxonomy is None else list(taxonomy)

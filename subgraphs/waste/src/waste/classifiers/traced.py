@@ -22,6 +22,10 @@ class TracedClassifier:
     def name(self) -> str:
         return self.inner.name
 
+    @property
+    def reads_image(self) -> bool:
+        return self.inner.reads_image
+
     async def classify(
         self, *, image: bytes, content_type: str, hint: str | None
     ) -> Classification:

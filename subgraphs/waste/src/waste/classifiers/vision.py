@@ -72,6 +72,8 @@ def build_system_prompt(categories: Iterable[CategoryEntry]) -> str:
 class VisionClassifier:
     """Classify photos with a vision model behind an OpenAI-compatible chat-completions API."""
 
+    reads_image = True
+
     def __init__(
         self,
         *,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Update, bindparam, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bunri_shared.errors import BunriError, ErrorCode
 from bunri_shared.messaging import send
@@ -172,8 +172,9 @@ async def announce(resources: Resources, state: AnalysisState) -> None:
 
 
 async def stored_image_key(*, session: AsyncSession, upload_id: uuid.UUID | None) -> str | None:
-    upload = await session.get(Upload, upload_id) if upload_id else None
-    return upload.storage_key if upload is not None else None
+    if upload_id is None:
+        return None
+    return await session.scalar(select(Upload.storage_key).where(Upload.id == upload_id))
 
 
 async def earlier_answer(
@@ -199,11 +200,13 @@ async def award_points(
     user_id: uuid.UUID,
     image_sha256: str | None,
     points: int,
+    *,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> None:
     """Points for the first successful analysis of an image by this user. The ledger keeps
     one award per (source, source_id) and the id names (user, image): whoever sends it —
     pipeline, reconciler, a retry, a duplicate — it counts once. Recorded here once sent
-    (its own small transaction: the send must come first)."""
+    (its own small write, in `sessions` if given: the send must come first)."""
     await send(
         resources.broker,
         AWARD_POINTS,
@@ -213,11 +216,10 @@ async def award_points(
         points=points,
         reason="analysis succeeded",
     )
-    async with resources.sessions() as session, session.begin():
+    table = ANALYSES_TABLE
+    async with (sessions or resources.sessions)() as session, session.begin():
         await session.execute(
-            update(Analysis)
-            .where(Analysis.id == analysis_id)
-            .values(points_sent_at=datetime.now(UTC))
+            update(table).where(table.c.id == analysis_id).values(points_sent_at=datetime.now(UTC))
         )
 
 
