@@ -14,11 +14,13 @@ import hashlib
 import io
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bunri_shared.db import session_factory
 from bunri_shared.errors import BunriError, ErrorCode
@@ -110,19 +112,22 @@ class Pipeline:
         await self._finish(job, attempt, outcome)
 
     async def _stages(self, job: Analysis) -> Outcome:
-        await self._advance(job, AnalysisStep.LOAD)
-        image = await self._load(job)
-        cache_key = self._cache_key(job)
-        await self._advance(job, AnalysisStep.HASH, cache_key=cache_key)
-        if (hit := await self._cached(job, cache_key)) is not None:
-            return hit
-        await self._advance(job, AnalysisStep.PREPROCESS)
-        # Prepared only for a classifier that looks at it (the offline one reads the hint;
-        # the upload endpoint already decoded and checked every stored image).
-        prepared = (
-            await asyncio.to_thread(_prepare, image) if self.classifier.reads_image else image
-        )
-        await self._advance(job, AnalysisStep.CLASSIFY)
+        # One connection for the quick steps before the classifier, none held across its
+        # call (a remote model may take seconds).
+        async with self.autocommit() as session:
+            await self._advance(job, AnalysisStep.LOAD, session=session)
+            image = await self._load(job, session)
+            cache_key = self._cache_key(job)
+            await self._advance(job, AnalysisStep.HASH, session=session, cache_key=cache_key)
+            if (hit := await self._cached(job, cache_key, session)) is not None:
+                return hit
+            await self._advance(job, AnalysisStep.PREPROCESS, session=session)
+            # Prepared only for a classifier that looks at it (the offline one reads the
+            # hint; the upload endpoint already decoded and checked every stored image).
+            prepared = (
+                await asyncio.to_thread(_prepare, image) if self.classifier.reads_image else image
+            )
+            await self._advance(job, AnalysisStep.CLASSIFY, session=session)
         try:
             found = await self.classifier.classify(
                 image=prepared, content_type="image/jpeg", hint=job.hint
@@ -140,9 +145,8 @@ class Pipeline:
     # -- stages ----------------------------------------------------------------------
 
     @traced("analysis.load")
-    async def _load(self, job: Analysis) -> bytes:
-        async with self.autocommit() as session:
-            key = await jobs.stored_image_key(session=session, upload_id=job.upload_id)
+    async def _load(self, job: Analysis, session: AsyncSession) -> bytes:
+        key = await jobs.stored_image_key(session=session, upload_id=job.upload_id)
         gone = BunriError(ErrorCode.UPLOAD_NOT_FOUND, "The uploaded image is gone.")
         if key is None:
             raise gone
@@ -157,11 +161,10 @@ class Pipeline:
         return hashlib.sha256(parts.encode()).hexdigest()
 
     @traced("analysis.hash")
-    async def _cached(self, job: Analysis, cache_key: str) -> Outcome | None:
-        async with self.autocommit() as session:
-            earlier = await jobs.earlier_answer(
-                session=session, settings=self.settings, job=job, cache_key=cache_key
-            )
+    async def _cached(self, job: Analysis, cache_key: str, session: AsyncSession) -> Outcome | None:
+        earlier = await jobs.earlier_answer(
+            session=session, settings=self.settings, job=job, cache_key=cache_key
+        )
         if earlier is None or earlier.category_code is None:
             return None
         found = Classification(
@@ -201,9 +204,17 @@ class Pipeline:
             except Exception:  # a missed beat must not kill the job; the next one may land
                 log.warning("analysis %s: heartbeat failed", analysis_id, exc_info=True)
 
-    async def _advance(self, job: Analysis, stage: AnalysisStep, **values: Any) -> None:
+    async def _advance(
+        self,
+        job: Analysis,
+        stage: AnalysisStep,
+        *,
+        session: AsyncSession | None = None,
+        **values: Any,
+    ) -> None:
         await self._set(
             job.id,
+            session=session,
             status=AnalysisStatus.RUNNING,
             stage=stage,
             progress=PROGRESS[stage],
@@ -222,10 +233,13 @@ class Pipeline:
             enqueued_at=datetime.now(UTC) + timedelta(seconds=RETRY_GRACE_SECONDS),
         )
 
-    async def _set(self, analysis_id: uuid.UUID, **changes: Any) -> bool:
-        """Write a state (see `jobs.set_state`), then announce it. False if superseded."""
-        async with self.autocommit() as session:  # one UPDATE: it commits on its own
-            state = await jobs.set_state(session=session, analysis_id=analysis_id, **changes)
+    async def _set(
+        self, analysis_id: uuid.UUID, *, session: AsyncSession | None = None, **changes: Any
+    ) -> bool:
+        """Write a state (see `jobs.set_state`), then announce it. False if superseded.
+        One UPDATE in autocommit: it commits on its own, in `session` if given."""
+        async with self._session(session) as writer:
+            state = await jobs.set_state(session=writer, analysis_id=analysis_id, **changes)
         if state is None:
             log.info(
                 "analysis %s: state %s not written (superseded)", analysis_id, changes["stage"]
@@ -233,6 +247,15 @@ class Pipeline:
             return False
         await jobs.announce(self.resources, state)
         return True
+
+    @contextlib.asynccontextmanager
+    async def _session(self, given: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        """The step's autocommit session, or a new one for a step on its own."""
+        if given is not None:
+            yield given
+            return
+        async with self.autocommit() as session:
+            yield session
 
     @traced("analysis.finalise")
     async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
@@ -243,26 +266,28 @@ class Pipeline:
             if outcome.status is AnalysisStatus.SUCCEEDED and not outcome.repeat_of_own
             else 0
         )
-        await self._advance(job, AnalysisStep.FINALISE)
         now = datetime.now(UTC)
         # Decided with the result, in the same write: a repeat of one's own photo is settled
         # with nothing to pay, so the reconciler's "unpaid" scan never pays it later.
         settled = {"points_sent_at": now} if outcome.repeat_of_own else {}
-        written = await self._set(
-            job.id,
-            status=outcome.status,
-            stage=AnalysisStep.DONE,
-            progress=100,
-            finished_at=now,
-            classifier=outcome.classifier,
-            cached=outcome.cached,
-            category_code=found.category_code if found else None,
-            item_name=found.item_name if found else None,
-            confidence=found.confidence if found else None,
-            points_awarded=points,
-            attempt=attempt,
-            **settled,
-        )
+        async with self.autocommit() as session:
+            await self._advance(job, AnalysisStep.FINALISE, session=session)
+            written = await self._set(
+                job.id,
+                session=session,
+                status=outcome.status,
+                stage=AnalysisStep.DONE,
+                progress=100,
+                finished_at=now,
+                classifier=outcome.classifier,
+                cached=outcome.cached,
+                category_code=found.category_code if found else None,
+                item_name=found.item_name if found else None,
+                confidence=found.confidence if found else None,
+                points_awarded=points,
+                attempt=attempt,
+                **settled,
+            )
         if written and points > 0:
             await jobs.award_points(
                 self.resources,
