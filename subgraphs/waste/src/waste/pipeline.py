@@ -122,11 +122,7 @@ class Pipeline:
             if (hit := await self._cached(job, cache_key, session)) is not None:
                 return hit
             await self._advance(job, AnalysisStep.PREPROCESS, session=session)
-            # Prepared only for a classifier that looks at it (the offline one reads the
-            # hint; the upload endpoint already decoded and checked every stored image).
-            prepared = (
-                await asyncio.to_thread(_prepare, image) if self.classifier.reads_image else image
-            )
+            prepared = await self._preprocess(image)
             await self._advance(job, AnalysisStep.CLASSIFY, session=session)
         try:
             found = await self.classifier.classify(
@@ -154,6 +150,14 @@ class Pipeline:
             return await self.storage.get(key)
         except StoredObjectMissing:
             raise gone from None
+
+    @traced("analysis.preprocess")
+    async def _preprocess(self, image: bytes) -> bytes:
+        # Only for a classifier that looks at the photo (the offline one reads the hint;
+        # the upload endpoint already decoded and checked every stored image).
+        if not self.classifier.reads_image:
+            return image
+        return await asyncio.to_thread(_prepare, image)
 
     def _cache_key(self, job: Analysis) -> str:
         # The same bytes, classifier and hint always get the same answer.
@@ -304,7 +308,6 @@ class Pipeline:
         await self._set(analysis_id, **jobs.failure(error), attempt=attempt)
 
 
-@traced("analysis.preprocess")
 def _prepare(image: bytes) -> bytes:
     """Decode, drop alpha, shrink the long side to 1024 px, encode as JPEG for the model."""
     try:
