@@ -35,7 +35,6 @@ from waste.classifiers import (
     Unclassified,
 )
 from waste.config import Settings
-from waste.models import Analysis
 from waste.service import jobs
 from waste.state import TERMINAL, AnalysisState, AnalysisStatus, AnalysisStep
 from waste.storage import Storage, StoredObjectMissing
@@ -111,7 +110,7 @@ class Pipeline:
                 await heartbeat
         await self._finish(job, attempt, outcome)
 
-    async def _stages(self, job: Analysis) -> Outcome:
+    async def _stages(self, job: jobs.Job) -> Outcome:
         # One connection for the quick steps before the classifier, none held across its
         # call (a remote model may take seconds).
         async with self.autocommit() as session:
@@ -141,7 +140,7 @@ class Pipeline:
     # -- stages ----------------------------------------------------------------------
 
     @traced("analysis.load")
-    async def _load(self, job: Analysis, session: AsyncSession) -> bytes:
+    async def _load(self, job: jobs.Job, session: AsyncSession) -> bytes:
         key = await jobs.stored_image_key(session=session, upload_id=job.upload_id)
         gone = BunriError(ErrorCode.UPLOAD_NOT_FOUND, "The uploaded image is gone.")
         if key is None:
@@ -159,13 +158,13 @@ class Pipeline:
             return image
         return await asyncio.to_thread(_prepare, image)
 
-    def _cache_key(self, job: Analysis) -> str:
+    def _cache_key(self, job: jobs.Job) -> str:
         # The same bytes, classifier and hint always get the same answer.
         parts = f"{job.image_sha256}|{self.classifier.name}|{normalise(job.hint or '')}"
         return hashlib.sha256(parts.encode()).hexdigest()
 
     @traced("analysis.hash")
-    async def _cached(self, job: Analysis, cache_key: str, session: AsyncSession) -> Outcome | None:
+    async def _cached(self, job: jobs.Job, cache_key: str, session: AsyncSession) -> Outcome | None:
         earlier = await jobs.earlier_answer(
             session=session, settings=self.settings, job=job, cache_key=cache_key
         )
@@ -187,7 +186,7 @@ class Pipeline:
     # -- state -----------------------------------------------------------------------
 
     @traced("analysis.start")
-    async def _claim(self, analysis_id: uuid.UUID) -> Analysis | None:
+    async def _claim(self, analysis_id: uuid.UUID) -> jobs.Job | None:
         # Each of the claim's conditional UPDATEs is atomic on its own: autocommit too.
         async with self.autocommit() as session:
             claim = await jobs.claim(
@@ -210,7 +209,7 @@ class Pipeline:
 
     async def _advance(
         self,
-        job: Analysis,
+        job: jobs.Job,
         stage: AnalysisStep,
         *,
         session: AsyncSession | None = None,
@@ -262,7 +261,7 @@ class Pipeline:
             yield session
 
     @traced("analysis.finalise")
-    async def _finish(self, job: Analysis, attempt: int, outcome: Outcome) -> None:
+    async def _finish(self, job: jobs.Job, attempt: int, outcome: Outcome) -> None:
         found = outcome.classification
         # Decided now and stored with the final state, so the final event can say it.
         points = (

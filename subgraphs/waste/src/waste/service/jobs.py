@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, select, text, update
+from sqlalchemy import ColumnElement, Row, Update, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bunri_shared.errors import BunriError, ErrorCode
@@ -47,35 +47,41 @@ def max_attempts(settings: Settings) -> int:
 
 
 def _claimable(settings: Settings) -> ColumnElement[bool]:
+    table = ANALYSES_TABLE
     stale = datetime.now(UTC) - timedelta(seconds=settings.stale_after_seconds)
-    return (Analysis.status == AnalysisStatus.QUEUED) | (
-        (Analysis.status == AnalysisStatus.RUNNING) & (Analysis.heartbeat_at < stale)
+    return (table.c.status == AnalysisStatus.QUEUED) | (
+        (table.c.status == AnalysisStatus.RUNNING) & (table.c.heartbeat_at < stale)
     )
+
+
+# A claimed job: the analysis row's columns (attributes as on `Analysis`), read with a Core
+# UPDATE … RETURNING rather than loaded as an ORM object.
+Job = Row[Any]
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    job: Analysis | None  # ours to run
+    job: Job | None  # ours to run
     exhausted: AnalysisState | None = None  # out of attempts: now FAILED
 
 
 async def claim(*, session: AsyncSession, settings: Settings, analysis_id: uuid.UUID) -> Claim:
     """The job, now RUNNING and ours; None if finished, running elsewhere or exhausted."""
-    claimable = _claimable(settings)
-    job = await session.scalar(
-        update(Analysis)
-        .where(Analysis.id == analysis_id, claimable, Analysis.attempts < max_attempts(settings))
+    table, claimable = ANALYSES_TABLE, _claimable(settings)
+    claimed = await session.execute(
+        update(table)
+        .where(table.c.id == analysis_id, claimable, table.c.attempts < max_attempts(settings))
         .values(
             status=AnalysisStatus.RUNNING,
             stage=AnalysisStep.START,
             progress=0,
-            attempts=Analysis.attempts + 1,
+            attempts=table.c.attempts + 1,
             heartbeat_at=datetime.now(UTC),
             started_at=text("coalesce(started_at, now())"),
         )
-        .returning(Analysis)
+        .returning(*table.c)
     )
-    if job is not None:
+    if (job := claimed.one_or_none()) is not None:
         return Claim(job)
     exhausted = await session.scalar(
         update(Analysis)
@@ -178,7 +184,7 @@ async def stored_image_key(*, session: AsyncSession, upload_id: uuid.UUID | None
 
 
 async def earlier_answer(
-    *, session: AsyncSession, settings: Settings, job: Analysis, cache_key: str
+    *, session: AsyncSession, settings: Settings, job: Job, cache_key: str
 ) -> Analysis | None:
     """A recent success with the same cache key (the job's own is stored with its state)."""
     return await session.scalar(
