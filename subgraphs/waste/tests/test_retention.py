@@ -121,9 +121,10 @@ def test_retention_deletes_exactly_what_it_should(running: RunningStack) -> None
     assert not _file(running, keys[analysed_old]).exists()
     assert _finished(running, token, done_old) == before
     # Kept: younger than their limits, or needed by an analysis in progress.
-    for kept in (unanalysed_new, analysed_recent, busy):
-        assert _row(running, kept) == (keys[kept],)
-        assert _file(running, keys[kept]).is_file()
+    kept = {"unanalysed_new": unanalysed_new, "analysed_recent": analysed_recent, "busy": busy}
+    for name, upload_id in kept.items():
+        assert _row(running, upload_id) == (keys[upload_id],), (name, counts)
+        assert _file(running, keys[upload_id]).is_file(), name
     # ... and that analysis, let go now, finds its image.
     assert _finished(running, token, in_progress)["status"] == "SUCCEEDED"
 
