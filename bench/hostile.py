@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_log_dir, bench_stack, summary
+from bench.common import bench_log_dir, bench_stack, process_tree, summary
 from devstack.paths import SUPERGRAPH_SDL
 from devstack.testing import running_processes
 
@@ -82,17 +82,8 @@ def _round(url: str, hostile: bool) -> tuple[list[tuple], list[tuple]]:
 
 def _peak_rss_kib(pid: int) -> int:
     """VmHWM of a process and all its descendants (workers fork), summed."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, ()))
+    total = 0
+    for current in process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):

@@ -18,10 +18,11 @@ reconciler, one at a time under a Redis lock) and as `bunri purge-uploads`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Executable, and_, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from waste.config import Settings
@@ -51,62 +52,71 @@ async def purge_once(
     now: datetime | None = None,
 ) -> Purged:
     now = now or datetime.now(UTC)
-    purged = Purged()
     # Never sooner than an upload may still be analysed: no analysis can start on it then.
     unreferenced_after = max(
         settings.unreferenced_upload_retention_seconds, settings.upload_usable_seconds
     )
     unreferenced_cutoff = now - timedelta(seconds=unreferenced_after)
     analysed_cutoff = now - timedelta(days=settings.analysed_image_retention_days)
+    unreferenced = await _in_batches(
+        sessions,
+        storage,
+        where=(
+            Upload.created_at < unreferenced_cutoff,
+            (Upload.uploaded_at.is_(None)) | (Upload.uploaded_at < unreferenced_cutoff),
+            ~_referenced(Upload.id),
+        ),
+        change=lambda ids: delete(Upload).where(Upload.id.in_(ids)),
+    )
+    in_progress = exists().where(
+        and_(Analysis.upload_id == Upload.id, Analysis.status.in_(IN_PROGRESS))
+    )
+    analysed = await _in_batches(
+        sessions,
+        storage,
+        where=(
+            Upload.storage_key.is_not(None),
+            Upload.uploaded_at < analysed_cutoff,
+            _referenced(Upload.id),
+            ~in_progress,
+        ),
+        change=lambda ids: update(Upload).where(Upload.id.in_(ids)).values(storage_key=None),
+    )
+    return Purged(
+        reservations=sum(key is None for key in unreferenced),
+        unreferenced_images=sum(key is not None for key in unreferenced),
+        analysed_images=len(analysed),
+    )
+
+
+async def _in_batches(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    *,
+    where: tuple[ColumnElement[bool], ...],
+    change: Callable[[list[uuid.UUID]], Executable],
+) -> list[str | None]:
+    """Takes the matching uploads BATCH at a time (FOR UPDATE SKIP LOCKED), deletes their
+    images, then applies `change` to their rows in the same transaction. Returns the
+    storage keys it went through (None for a reservation never filled)."""
+    handled: list[str | None] = []
     while True:
         async with sessions() as session, session.begin():
             rows = (
                 await session.execute(
                     select(Upload.id, Upload.storage_key)
-                    .where(
-                        Upload.created_at < unreferenced_cutoff,
-                        (Upload.uploaded_at.is_(None)) | (Upload.uploaded_at < unreferenced_cutoff),
-                        ~_referenced(Upload.id),
-                    )
+                    .where(*where)
                     .limit(BATCH)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
             if not rows:
-                break
+                return handled
             for _, key in rows:
                 if key is not None:
                     await storage.delete(key)
-            await session.execute(delete(Upload).where(Upload.id.in_([r[0] for r in rows])))
-        purged.unreferenced_images += sum(key is not None for _, key in rows)
-        purged.reservations += sum(key is None for _, key in rows)
-    while True:
-        async with sessions() as session, session.begin():
-            in_progress = exists().where(
-                and_(Analysis.upload_id == Upload.id, Analysis.status.in_(IN_PROGRESS))
-            )
-            rows = (
-                await session.execute(
-                    select(Upload.id, Upload.storage_key)
-                    .where(
-                        Upload.storage_key.is_not(None),
-                        Upload.uploaded_at < analysed_cutoff,
-                        _referenced(Upload.id),
-                        ~in_progress,
-                    )
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if not rows:
-                break
-            for _, key in rows:
-                await storage.delete(key)
-            await session.execute(
-                update(Upload).where(Upload.id.in_([r[0] for r in rows])).values(storage_key=None)
-            )
-        purged.analysed_images += len(rows)
-    return purged
+            await session.execute(change([upload_id for upload_id, _ in rows]))
+        handled.extend(key for _, key in rows)
 
 
 async def stored_bytes(*, session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
